@@ -1,0 +1,71 @@
+"""The toolkit's errors: one root, one subclass per kind of mistake.
+
+Every message names the input, the cause and the fix, because the message is what a
+student reads in a notebook cell. Catch ``ToolkitError`` to catch them all::
+
+    ToolkitError
+    ├── NotTorchScriptError        an object that is not a ScriptModule / ScriptFunction / Graph
+    ├── MissingExampleInputsError  tracing asked for without example inputs
+    ├── ScriptingError             torch.jit.script failed (no source, unsupported construct, ...)
+    ├── TracingError               torch.jit.trace failed
+    ├── MissingDependencyError     an optional package or the graphviz binary is absent
+    ├── GraphLintError             an IR graph broke one of its invariants
+    ├── PipelineError              InferenceOp / Pipeline misuse (bad feed keys, bad inputs)
+    │   └── DeviceError            a device that does not exist, or a GPU op asked to load on the CPU
+    └── PartitionError             accelerator partitioning could not honour its options
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ToolkitError",
+    "NotTorchScriptError",
+    "MissingExampleInputsError",
+    "ScriptingError",
+    "TracingError",
+    "MissingDependencyError",
+    "GraphLintError",
+    "PipelineError",
+    "DeviceError",
+    "PartitionError",
+]
+
+
+class ToolkitError(Exception):
+    """Root of every error the toolkit raises on purpose."""
+
+
+class NotTorchScriptError(ToolkitError, TypeError):
+    """The object given is not something TorchScript can describe as a graph."""
+
+
+class MissingExampleInputsError(ToolkitError, ValueError):
+    """Tracing runs the model, so it needs example inputs."""
+
+
+class ScriptingError(ToolkitError):
+    """``torch.jit.script`` refused the object; the message says why and what to do."""
+
+
+class TracingError(ToolkitError):
+    """``torch.jit.trace`` failed while running the model on the example inputs."""
+
+
+class MissingDependencyError(ToolkitError, ImportError):
+    """An optional Python package or system binary is needed for this feature."""
+
+
+class GraphLintError(ToolkitError, AssertionError):
+    """An IR graph broke a well-formedness invariant (a bug in the toolkit, or a hand-made graph)."""
+
+
+class PipelineError(ToolkitError):
+    """An InferenceOp or Pipeline was built or called the wrong way."""
+
+
+class DeviceError(PipelineError):
+    """A device rule was broken: no such device, or a GPU op loaded on the CPU."""
+
+
+class PartitionError(ToolkitError):
+    """Partitioning for an accelerator could not honour the options it was given."""

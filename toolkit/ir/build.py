@@ -1,0 +1,408 @@
+"""Build the immutable IR from torch's live graph objects.
+
+This is the only module in the toolkit that reads ``torch._C`` graph objects. Everything it
+learns is copied into plain dataclasses (:mod:`toolkit.ir.model`) so that nothing downstream
+holds a C++ handle, and so that names are stable across runs.
+
+Where each field comes from:
+
+- kind and attributes: ``node.kind()``, ``node.attributeNames()`` / ``node.kindOf(name)``;
+  constants through ``output.toIValue()``.
+- types, dtypes and shapes: ``value.type()``; a ``TensorType`` gives ``scalarType()`` and
+  ``varyingSizes()`` when the trace recorded them.
+- scope: for inlined graphs, ``node.getModuleHierarchy()`` (filled in by torch's inliner for
+  both traced and scripted modules), falling back to ``scopeName()`` on traced graphs; for
+  graphs that are not inlined, the ``prim::GetAttr`` chain that feeds each
+  ``prim::CallMethod``.
+- source: ``node.sourceRange()``. Scripted nodes carry ``File "f", line N``; traced nodes
+  carry the Python stack (``f(N): fn`` lines) from which the first frame outside torch and
+  the toolkit is the user's line.
+"""
+
+from __future__ import annotations
+
+import linecache
+import os
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+import torch
+
+from toolkit.errors import NotTorchScriptError
+from toolkit.ir.model import (
+    ROOT_SCOPE,
+    Block,
+    Graph,
+    Node,
+    NodeKind,
+    Origin,
+    Scope,
+    SourceLocation,
+    Value,
+)
+
+__all__ = ["graph"]
+
+_KIND_BY_OP = {
+    "prim::Constant": NodeKind.CONSTANT,
+    "prim::GetAttr": NodeKind.GET_ATTR,
+    "prim::SetAttr": NodeKind.SET_ATTR,
+    "prim::CallMethod": NodeKind.CALL_METHOD,
+    "prim::CallFunction": NodeKind.CALL_FUNCTION,
+    "prim::If": NodeKind.IF,
+    "prim::Loop": NodeKind.LOOP,
+    "prim::ListConstruct": NodeKind.LIST_CONSTRUCT,
+    "prim::ListUnpack": NodeKind.LIST_UNPACK,
+    "prim::TupleConstruct": NodeKind.TUPLE_CONSTRUCT,
+    "prim::TupleUnpack": NodeKind.TUPLE_UNPACK,
+    "prim::TupleIndex": NodeKind.TUPLE_INDEX,
+    "prim::DictConstruct": NodeKind.DICT_CONSTRUCT,
+    "prim::PythonOp": NodeKind.PYTHON_OP,
+}
+
+_MANGLE = re.compile(r"___torch_mangle_\d+\.")
+_HIERARCHY_PART = re.compile(r"([^.()]+)\(([^()]*)\)")
+_SCRIPT_SOURCE = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+)')
+_TRACE_FRAME = re.compile(r"^(?P<file>.+)\((?P<line>\d+)\): (?P<func>.+)$")
+_TORCH_DIR = os.path.dirname(torch.__file__) + os.sep
+_TOOLKIT_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+_SCALAR_TYPE_TO_DTYPE = {
+    "Float": "float32",
+    "Double": "float64",
+    "Half": "float16",
+    "BFloat16": "bfloat16",
+    "Long": "int64",
+    "Int": "int32",
+    "Short": "int16",
+    "Char": "int8",
+    "Byte": "uint8",
+    "Bool": "bool",
+    "ComplexFloat": "complex64",
+    "ComplexDouble": "complex128",
+}
+
+
+def kind_of(op: str, has_blocks: bool = False) -> NodeKind:
+    """Parse torch's raw kind string into a :class:`NodeKind` (once, here)."""
+    kind = _KIND_BY_OP.get(op)
+    if kind is not None:
+        return kind
+    if op.startswith("prim::"):
+        return NodeKind.BLOCK_OTHER if has_blocks else NodeKind.OTHER_PRIM
+    return NodeKind.OP
+
+
+def graph(obj: Any, method: str = "forward", *, inlined: bool = True) -> Graph:
+    """Build an immutable :class:`~toolkit.ir.model.Graph` from a TorchScript object.
+
+    Args:
+        obj: a ``torch.jit.ScriptModule`` (traced or scripted), a ``torch.jit.ScriptFunction``,
+            a ``torch._C.Graph``, or any object with a ``.module`` attribute holding one of
+            those (a toolkit ``Pipeline``).
+        method: which method of a module to read.
+        inlined: read the graph with submodule calls inlined (every aten op visible, grouped
+            by module scope) or as torch stores it (one ``prim::CallMethod`` per submodule).
+
+    Raises:
+        NotTorchScriptError: ``obj`` is an ``nn.Module`` that was never traced or scripted, or
+            not a TorchScript object at all, or has no such method.
+    """
+    module = getattr(obj, "module", None)
+    if isinstance(module, torch.jit.ScriptModule) and not isinstance(obj, torch.nn.Module):
+        obj = module
+    if isinstance(obj, torch.jit.ScriptModule):
+        return _graph_of_module(obj, method, inlined=inlined)
+    if isinstance(obj, torch.jit.ScriptFunction):
+        g = obj.graph
+        if inlined:
+            g = g.copy()
+            torch._C._jit_pass_inline(g)
+        name = getattr(obj, "name", None) or getattr(obj, "qualified_name", "function")
+        return _Builder(origin=Origin.FUNCTION, root=None).build(
+            g, name=str(name).split(".")[-1], inlined=inlined, code=obj.code, module_type=""
+        )
+    if isinstance(obj, torch._C.Graph):
+        return _Builder(origin=Origin.RAW_GRAPH, root=None).build(
+            obj, name="graph", inlined=False, code="", module_type=""
+        )
+    if isinstance(obj, torch.nn.Module):
+        raise NotTorchScriptError(
+            f"{type(obj).__name__} is an eager nn.Module, not TorchScript, so it has no graph yet."
+            " Fix: pass torch.jit.script(model) or torch.jit.trace(model, example_inputs), or use"
+            " toolkit.script(model) / toolkit.trace(model, example_inputs)."
+        )
+    raise NotTorchScriptError(
+        f"cannot read a TorchScript graph from {type(obj).__name__!s} object {_short_repr(obj)}:"
+        " expected a torch.jit.ScriptModule, a torch.jit.ScriptFunction or a torch._C.Graph."
+        " Fix: trace or script it first (toolkit.trace / toolkit.script)."
+    )
+
+
+def _graph_of_module(module: torch.jit.ScriptModule, method: str, *, inlined: bool) -> Graph:
+    try:
+        script_method = module._c._get_method(method)
+    except RuntimeError:
+        methods = sorted(m.name for m in module._c._get_methods())
+        raise NotTorchScriptError(
+            f"{module.original_name} has no TorchScript method {method!r}; it has {methods}."
+            " Fix: pass one of those as method=, or export the method with @torch.jit.export."
+        ) from None
+    g = script_method.graph
+    if inlined:
+        g = g.copy()
+        torch._C._jit_pass_inline(g)
+    origin = Origin.TRACED if isinstance(module, torch.jit.TracedModule) else Origin.SCRIPTED
+    return _Builder(origin=origin, root=module).build(
+        g,
+        name=f"{module.original_name}.{method}",
+        inlined=inlined,
+        code=script_method.code,
+        module_type=module.original_name,
+    )
+
+
+def _short_repr(obj: Any) -> str:
+    text = repr(obj)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+# ---------------------------------------------------------------------------------------------
+# Value naming
+# ---------------------------------------------------------------------------------------------
+
+
+class _Names:
+    """Deterministic value names: torch's debug name stem, de-duplicated in visiting order."""
+
+    def __init__(self) -> None:
+        self._taken: set[str] = set()
+        self._numbered = 0
+
+    def allocate(self, debug_name: str) -> str:
+        stem = debug_name
+        head, dot, tail = debug_name.rpartition(".")
+        if dot and tail.isdigit():
+            stem = head
+        if not stem or stem.isdigit():
+            self._numbered += 1
+            stem = f"v{self._numbered}"
+        stem = re.sub(r"\W", "_", stem)
+        name, i = stem, 1
+        while name in self._taken:
+            i += 1
+            name = f"{stem}_{i}"
+        self._taken.add(name)
+        return name
+
+
+# ---------------------------------------------------------------------------------------------
+# The builder: one pass over torch's graph, depth-first
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Builder:
+    origin: Origin
+    root: torch.jit.ScriptModule | None
+    names: _Names = field(default_factory=_Names)
+    by_unique: dict[int, str] = field(default_factory=dict)
+    module_paths: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    types_cache: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)
+
+    def build(self, g: torch._C.Graph, *, name: str, inlined: bool, code: str, module_type: str) -> Graph:
+        g_inputs = list(g.inputs())
+        if g_inputs and self.root is not None:
+            self.module_paths[g_inputs[0].unique()] = ()
+        inputs = tuple(self._value(v) for v in g_inputs)
+        nodes = self._nodes(g.nodes(), prefix="")
+        outputs = tuple(self.by_unique[v.unique()] for v in g.outputs())
+        return Graph(
+            name=name,
+            origin=self.origin,
+            inlined=inlined,
+            top=Block(id="top", inputs=inputs, nodes=nodes, outputs=outputs),
+            module_type=module_type,
+            code=code,
+        )
+
+    # -- values ---------------------------------------------------------------------------
+    def _value(self, v: torch._C.Value) -> Value:
+        name = self.names.allocate(v.debugName())
+        self.by_unique[v.unique()] = name
+        type_text, dtype, shape = _describe_type(v.type())
+        return Value(name=name, debug_name=v.debugName(), type=type_text, dtype=dtype, shape=shape)
+
+    # -- nodes ----------------------------------------------------------------------------
+    def _nodes(self, torch_nodes: Iterable[torch._C.Node], *, prefix: str) -> tuple[Node, ...]:
+        built = []
+        for index, n in enumerate(torch_nodes):
+            built.append(self._node(n, node_id=f"{prefix}n{index}"))
+        return tuple(built)
+
+    def _node(self, n: torch._C.Node, *, node_id: str) -> Node:
+        op = n.kind()
+        torch_blocks = list(n.blocks())
+        kind = kind_of(op, has_blocks=bool(torch_blocks))
+        inputs = tuple(self.by_unique[v.unique()] for v in n.inputs())
+        attributes = _attributes(n, kind)
+        self._track_module_path(n, kind, attributes)
+        scope = self._scope(n, kind)
+        outputs = tuple(self._value(v) for v in n.outputs())
+        blocks = tuple(
+            self._block(b, block_id=f"{node_id}.b{i}") for i, b in enumerate(torch_blocks)
+        )
+        return Node(
+            id=node_id,
+            kind=kind,
+            op=op,
+            inputs=inputs,
+            outputs=outputs,
+            blocks=blocks,
+            scope=scope,
+            attributes=attributes,
+            source=_source_location(n),
+        )
+
+    def _block(self, b: torch._C.Block, *, block_id: str) -> Block:
+        inputs = tuple(self._value(v) for v in b.inputs())
+        nodes = self._nodes(b.nodes(), prefix=f"{block_id}.")
+        outputs = tuple(self.by_unique[v.unique()] for v in b.outputs())
+        return Block(id=block_id, inputs=inputs, nodes=nodes, outputs=outputs)
+
+    # -- scopes ---------------------------------------------------------------------------
+    def _track_module_path(self, n: torch._C.Node, kind: NodeKind, attributes: dict) -> None:
+        """Follow ``prim::GetAttr`` chains from ``self`` so module-valued outputs know their path."""
+        if kind is not NodeKind.GET_ATTR:
+            return
+        owner = self.module_paths.get(n.input().unique())
+        if owner is None:
+            return
+        if _is_module_type(n.output().type()):
+            self.module_paths[n.output().unique()] = owner + (attributes["name"],)
+
+    def _scope(self, n: torch._C.Node, kind: NodeKind) -> Scope:
+        hierarchy = n.getModuleHierarchy()
+        if hierarchy:
+            parts = [
+                (m.group(1), m.group(2))
+                for m in _HIERARCHY_PART.finditer(hierarchy)
+                if m.group(1) != "UNKNOWN_INSTANCE"
+            ]
+            path = tuple(p for p, _ in parts)
+            root_type = self._types_for(())[:1] or ("",)
+            return Scope(path=path, types=root_type + tuple(t for _, t in parts))
+        if kind is NodeKind.CALL_METHOD:
+            path = self.module_paths.get(n.inputsAt(0).unique())
+            if path:
+                return Scope(path=path, types=self._types_for(path))
+        if self.origin is Origin.TRACED and n.scopeName():
+            path = _path_from_scope_name(n.scopeName())
+            return Scope(path=path, types=self._types_for(path))
+        return ROOT_SCOPE if self.root is None else Scope(path=(), types=self._types_for(()))
+
+    def _types_for(self, path: tuple[str, ...]) -> tuple[str, ...]:
+        if self.root is None:
+            return ()
+        cached = self.types_cache.get(path)
+        if cached is None:
+            types = [self.root.original_name]
+            module: Any = self.root
+            for part in path:
+                module = getattr(module, part, None) if module is not None else None
+                types.append(getattr(module, "original_name", "") if module is not None else "")
+            cached = tuple(types)
+            self.types_cache[path] = cached
+        return cached
+
+
+def _path_from_scope_name(scope_name: str) -> tuple[str, ...]:
+    """``__module.layer1/__module.layer1.0`` -> ``("layer1", "0")``."""
+    last = scope_name.split("/")[-1]
+    if last.startswith("__module."):
+        last = last[len("__module.") :]
+    elif last == "__module":
+        return ()
+    return tuple(p for p in last.split(".") if p)
+
+
+def _is_module_type(t: torch._C.Type) -> bool:
+    is_module = getattr(t, "is_module", None)
+    if callable(is_module):
+        try:
+            return bool(is_module())
+        except RuntimeError:
+            return False
+    return False
+
+
+def _describe_type(t: torch._C.Type) -> tuple[str, str | None, tuple[int | None, ...] | None]:
+    """(type text, dtype, shape), with run-specific name mangling removed."""
+    if isinstance(t, torch._C.TensorType):
+        scalar = t.scalarType()
+        dtype = _SCALAR_TYPE_TO_DTYPE.get(scalar, scalar.lower()) if scalar else None
+        sizes = t.varyingSizes()
+        shape = tuple(sizes) if sizes is not None else None
+        return "Tensor", dtype, shape
+    text = getattr(t, "annotation_str", None) or str(t)
+    return _MANGLE.sub("", text), None, None
+
+
+def _attributes(n: torch._C.Node, kind: NodeKind) -> dict[str, Any]:
+    attrs: dict[str, Any] = {}
+    if kind is NodeKind.CONSTANT:
+        attrs["value"] = _plain(n.output().toIValue()) if n.hasAttribute("value") else None
+        return attrs
+    for name in n.attributeNames():
+        code = n.kindOf(name)
+        getter = getattr(n, code, None)
+        try:
+            attrs[name] = _plain(getter(name)) if getter is not None else f"<{code}>"
+        except RuntimeError:
+            attrs[name] = f"<{code}>"
+    return attrs
+
+
+def _plain(value: Any) -> Any:
+    """Turn an IValue into plain, immutable Python data (tensors become a short summary)."""
+    if isinstance(value, torch.Tensor):
+        if value.numel() == 1 and value.dim() == 0:
+            return f"tensor({value.item()!r}, dtype={str(value.dtype).replace('torch.', '')})"
+        shape = "×".join(str(d) for d in value.shape)
+        return f"tensor<{str(value.dtype).replace('torch.', '')}, {shape}>"
+    if isinstance(value, (list, tuple)):
+        return tuple(_plain(v) for v in value)
+    if isinstance(value, (torch.device, torch.dtype, torch.layout, torch.memory_format)):
+        return str(value)
+    if value is None or isinstance(value, (bool, int, float, str, complex)):
+        return value
+    return _MANGLE.sub("", str(value))
+
+
+def _source_location(n: torch._C.Node) -> SourceLocation | None:
+    """The user's line: a scripted node's own range, or a traced node's first user frame.
+
+    Both forms occur in one graph: a scripted submodule called from a traced module keeps
+    its ``File "f", line N`` ranges, while the traced code around it carries stacks.
+    """
+    text = n.sourceRange()
+    if not text:
+        return None
+    m = _SCRIPT_SOURCE.match(text.lstrip())
+    if m:
+        return _location(m.group("file"), int(m.group("line")))
+    for frame in text.splitlines():
+        m = _TRACE_FRAME.match(frame.strip())
+        if m and not _is_library_file(m.group("file")):
+            return _location(m.group("file"), int(m.group("line")))
+    return None
+
+
+def _is_library_file(path: str) -> bool:
+    absolute = os.path.abspath(path) if not path.startswith("<") else path
+    return absolute.startswith(_TORCH_DIR) or absolute.startswith(_TOOLKIT_DIR) or path.startswith("<frozen")
+
+
+def _location(file: str, line: int) -> SourceLocation:
+    text = linecache.getline(file, line).strip() or None
+    return SourceLocation(file=file, line=line, text=text)

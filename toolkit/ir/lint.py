@@ -1,0 +1,101 @@
+"""Well-formedness checks for IR graphs.
+
+The builder is supposed to produce graphs that satisfy these invariants; tests call
+:func:`lint` on every graph they build so a builder bug shows up as a named broken rule
+rather than as a confusing picture later.
+
+Invariants:
+    1. Node ids are unique and match their position (``n3``, ``n3.b0.n1``).
+    2. Every value name is defined exactly once (graph input, block input or node output).
+    3. Every node input and block output refers to a value defined earlier in the same
+       block or in an enclosing scope (SSA dominance along the block tree).
+    4. ``prim::If`` has two blocks with equal output counts matching the node's outputs;
+       ``prim::Loop`` has one block whose inputs are the counter plus the carried values
+       and whose outputs are the condition plus the carried values.
+    5. Scopes name one type per path element plus the root (or none at all).
+"""
+
+from __future__ import annotations
+
+from toolkit.errors import GraphLintError
+from toolkit.ir.model import Block, Graph, NodeKind
+
+__all__ = ["lint", "problems"]
+
+
+def lint(g: Graph) -> Graph:
+    """Raise :class:`GraphLintError` listing every broken invariant; return ``g`` if none."""
+    found = problems(g)
+    if found:
+        listing = "\n  - ".join(found[:20])
+        more = f"\n  ... and {len(found) - 20} more" if len(found) > 20 else ""
+        raise GraphLintError(
+            f"graph {g.name!r} is not well-formed ({len(found)} problem(s)):\n  - {listing}{more}"
+            "\nThis is a toolkit bug if the graph came from toolkit.graph(); please report it."
+        )
+    return g
+
+
+def problems(g: Graph) -> list[str]:
+    """Every broken invariant, as readable lines (empty when the graph is well-formed)."""
+    out: list[str] = []
+    defined: set[str] = set()
+    seen_ids: set[str] = set()
+
+    def define(name: str, where: str) -> None:
+        if name in defined:
+            out.append(f"value %{name} defined twice (again at {where})")
+        defined.add(name)
+
+    def check_block(block: Block, visible: set[str], prefix: str) -> None:
+        local = set(visible)
+        for v in block.inputs:
+            define(v.name, block.id)
+            local.add(v.name)
+        for index, n in enumerate(block.nodes):
+            expected = f"{prefix}n{index}"
+            if n.id != expected:
+                out.append(f"node {n.id} sits at position {expected}")
+            if n.id in seen_ids:
+                out.append(f"node id {n.id} used twice")
+            seen_ids.add(n.id)
+            for name in n.inputs:
+                if name not in local:
+                    out.append(f"node {n.id} ({n.op}) uses %{name} before it is defined")
+            _check_blocks_shape(n, out)
+            for bi, b in enumerate(n.blocks):
+                if b.id != f"{n.id}.b{bi}":
+                    out.append(f"block {b.id} of node {n.id} should be {n.id}.b{bi}")
+                check_block(b, local, prefix=f"{b.id}.")
+            for v in n.outputs:
+                define(v.name, n.id)
+                local.add(v.name)
+            if n.scope.types and len(n.scope.types) != len(n.scope.path) + 1:
+                out.append(f"node {n.id} scope {n.scope.path} has types {n.scope.types}")
+        for name in block.outputs:
+            if name not in local:
+                out.append(f"block {block.id} returns %{name}, which is not defined there")
+
+    check_block(g.top, set(), prefix="")
+    return out
+
+
+def _check_blocks_shape(n, out: list[str]) -> None:
+    if n.kind is NodeKind.IF:
+        if len(n.blocks) != 2:
+            out.append(f"prim::If {n.id} has {len(n.blocks)} blocks, expected 2")
+        for b in n.blocks:
+            if len(b.outputs) != len(n.outputs):
+                out.append(f"prim::If {n.id} block {b.id} returns {len(b.outputs)} values for {len(n.outputs)} outputs")
+    elif n.kind is NodeKind.LOOP:
+        if len(n.blocks) != 1:
+            out.append(f"prim::Loop {n.id} has {len(n.blocks)} blocks, expected 1")
+            return
+        body = n.blocks[0]
+        carried = len(n.inputs) - 2
+        if len(body.inputs) != carried + 1:
+            out.append(f"prim::Loop {n.id} body takes {len(body.inputs)} inputs for {carried} carried values")
+        if len(body.outputs) != carried + 1:
+            out.append(f"prim::Loop {n.id} body returns {len(body.outputs)} values for {carried} carried values")
+        if len(n.outputs) != carried:
+            out.append(f"prim::Loop {n.id} has {len(n.outputs)} outputs for {carried} carried values")
