@@ -62,7 +62,8 @@ _KIND_BY_OP = {
 }
 
 _MANGLE = re.compile(r"___torch_mangle_\d+\.")
-_HIERARCHY_PART = re.compile(r"([^.()]+)\(([^()]*)\)")
+# "name(Type).name(Type)": types are identifiers; names may hold anything, even "(" or "."
+_HIERARCHY_TYPE = re.compile(r"\((\w*)\)(?:\.|$)")
 _SCRIPT_SOURCE = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+)')
 _TRACE_FRAME = re.compile(r"^(?P<file>.+)\((?P<line>\d+)\): (?P<func>.+)$")
 _TORCH_DIR = os.path.dirname(torch.__file__) + os.sep
@@ -143,7 +144,7 @@ def _graph_of_module(module: torch.jit.ScriptModule, method: str, *, inlined: bo
     try:
         script_method = module._c._get_method(method)
     except RuntimeError:
-        methods = sorted(m.name for m in module._c._get_methods())
+        methods = sorted(module._c._method_names())
         raise NotTorchScriptError(
             f"{module.original_name} has no TorchScript method {method!r}; it has {methods}."
             " Fix: pass one of those as method=, or export the method with @torch.jit.export."
@@ -262,6 +263,7 @@ class _Builder:
             scope=scope,
             attributes=attributes,
             source=_source_location(n),
+            arg_names=_arg_names(n, len(inputs)),
         )
 
     def _block(self, b: torch._C.Block, *, block_id: str) -> Block:
@@ -278,16 +280,18 @@ class _Builder:
         owner = self.module_paths.get(n.input().unique())
         if owner is None:
             return
-        if _is_module_type(n.output().type()):
-            self.module_paths[n.output().unique()] = owner + (attributes["name"],)
+        path = owner + (attributes["name"],)
+        if isinstance(n.output().type(), torch._C.ClassType) and isinstance(self._module_at(path), torch.nn.Module):
+            self.module_paths[n.output().unique()] = path
 
     def _scope(self, n: torch._C.Node, kind: NodeKind) -> Scope:
         hierarchy = n.getModuleHierarchy()
         if hierarchy:
+            pieces = _HIERARCHY_TYPE.split(hierarchy)
             parts = [
-                (m.group(1), m.group(2))
-                for m in _HIERARCHY_PART.finditer(hierarchy)
-                if m.group(1) != "UNKNOWN_INSTANCE"
+                (name, type_name)
+                for name, type_name in zip(pieces[0::2], pieces[1::2])
+                if name not in ("UNKNOWN_INSTANCE", "SELF")
             ]
             path = tuple(p for p, _ in parts)
             root_type = self._types_for(())[:1] or ("",)
@@ -300,6 +304,14 @@ class _Builder:
             path = _path_from_scope_name(n.scopeName())
             return Scope(path=path, types=self._types_for(path))
         return ROOT_SCOPE if self.root is None else Scope(path=(), types=self._types_for(()))
+
+    def _module_at(self, path: tuple[str, ...]) -> Any:
+        module: Any = self.root
+        for part in path:
+            module = getattr(module, part, None)
+            if module is None:
+                return None
+        return module
 
     def _types_for(self, path: tuple[str, ...]) -> tuple[str, ...]:
         if self.root is None:
@@ -326,14 +338,29 @@ def _path_from_scope_name(scope_name: str) -> tuple[str, ...]:
     return tuple(p for p in last.split(".") if p)
 
 
-def _is_module_type(t: torch._C.Type) -> bool:
-    is_module = getattr(t, "is_module", None)
-    if callable(is_module):
-        try:
-            return bool(is_module())
-        except RuntimeError:
-            return False
-    return False
+def _arg_names(n: torch._C.Node, arity: int) -> tuple[str, ...]:
+    """Argument names from the operator schema, when it has one that matches the inputs."""
+    try:
+        schema = n.schema()
+    except RuntimeError:
+        return ()
+    if schema == "(no schema)" or "(" not in schema:
+        return ()
+    params = schema[schema.index("(") + 1 : schema.rindex(") ->")] if ") ->" in schema else ""
+    names = []
+    depth = 0
+    current = ""
+    for ch in params:
+        depth += ch in "[("
+        depth -= ch in "])"
+        if ch == "," and depth == 0:
+            names.append(current)
+            current = ""
+        else:
+            current += ch
+    names.append(current)
+    names = [p.split("=")[0].strip().split(" ")[-1] for p in names if p.strip() and p.strip() != "*"]
+    return tuple(names) if len(names) == arity else ()
 
 
 def _describe_type(t: torch._C.Type) -> tuple[str, str | None, tuple[int | None, ...] | None]:

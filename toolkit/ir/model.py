@@ -192,6 +192,8 @@ class Node:
         attributes: node attributes with plain-Python values (``value`` for constants,
             ``name`` for GetAttr / CallMethod / SetAttr).
         source: the user's source line for this node, where torch kept one.
+        arg_names: the operator schema's argument names, one per input, where torch knows
+            the schema (``("self", "other", "alpha")`` for ``aten::add``); empty otherwise.
         code_line: the 1-based line in the graph's TorchScript ``.code`` that this node
             became, where it could be matched; ``None`` otherwise.
     """
@@ -205,6 +207,7 @@ class Node:
     scope: Scope = ROOT_SCOPE
     attributes: Mapping[str, Any] = field(default_factory=dict)
     source: SourceLocation | None = None
+    arg_names: tuple[str, ...] = ()
     code_line: int | None = None
 
     @property

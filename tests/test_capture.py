@@ -1,0 +1,116 @@
+"""Trace / script / hybrid helpers: TracerWarnings with the user's line, clear errors."""
+
+from __future__ import annotations
+
+import warnings
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+import toolkit
+from tests.fixtures import models
+from toolkit.capture import TorchScriptDeprecationNote, _OncePerSession
+from toolkit.errors import MissingExampleInputsError, ScriptingError, TracingError
+
+
+class SplitHalf(torch.nn.Module):
+    def forward(self, x):
+        return torch.functional.split(x, x.shape[0] // 2)[0]  # torch raises inside torch/_tensor.py
+
+
+class Upsample(torch.nn.Module):
+    def forward(self, x):
+        return F.interpolate(x, scale_factor=2.0, recompute_scale_factor=True)
+
+
+def test_trace_records_the_decision_gate_warning_at_the_if_line():
+    captured = toolkit.trace(models.MyCell3(), models.example_inputs("MyCell3"))
+    assert isinstance(captured.module, torch.jit.ScriptModule)
+    [record] = captured.warnings
+    assert record.source_line == "if x.sum() > 0:"
+    assert record.file.endswith("models.py")
+    assert "Python boolean" in record.message
+    assert not record.hidden_by_torch
+
+
+@pytest.mark.parametrize(
+    "model, example, line",
+    [
+        (SplitHalf(), torch.rand(4, 2), "return torch.functional.split(x, x.shape[0] // 2)[0]  # torch raises inside torch/_tensor.py"),
+        (Upsample(), torch.rand(1, 1, 4, 4), "return F.interpolate(x, scale_factor=2.0, recompute_scale_factor=True)"),
+    ],
+)
+def test_warnings_torch_hides_are_recorded_at_the_user_line(model, example, line):
+    with warnings.catch_warnings(record=True) as shown:
+        warnings.simplefilter("default")
+        torch.jit.TracerWarning.ignore_lib_warnings()
+        torch.jit.trace(model, example)
+    assert not [w for w in shown if w.category is torch.jit.TracerWarning], "torch should hide this one"
+    captured = toolkit.trace(model, example)
+    assert [r.source_line for r in captured.warnings] == [line]
+    assert captured.warnings[0].hidden_by_torch
+    assert captured.warnings[0].file == __file__
+
+
+def test_hybrid_trace_with_scripted_submodule_keeps_the_branch():
+    model = models.MyCell3()
+    captured = toolkit.trace(model, models.example_inputs("MyCell3"), script_submodules=("dg",))
+    assert captured.warnings == ()
+    g = toolkit.graph(captured.module)
+    assert g.count(toolkit.NodeKind.IF) == 1
+    assert not isinstance(model.dg, torch.jit.ScriptModule), "the user's module must not change"
+    x = -torch.ones(3, 4) * 10
+    h = torch.zeros(3, 4)
+    assert torch.equal(captured(x, h)[0], model(x, h)[0])
+
+
+def test_hybrid_script_with_traced_submodule():
+    model = models.MyCell3()
+    captured = toolkit.script(model, trace_submodules={"linear": (torch.rand(3, 4),)})
+    assert isinstance(captured.module.linear, torch.jit.TracedModule)
+    assert toolkit.graph(captured.module).count(toolkit.NodeKind.IF) == 1
+
+
+def test_deprecation_warning_becomes_one_note_per_session(monkeypatch):
+    monkeypatch.setattr(_OncePerSession, "shown", False)
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        toolkit.script(models.MyCell1())
+        toolkit.trace(models.MyCell1(), models.example_inputs("MyCell1"))
+        toolkit.script(models.MyDecisionGate())
+    assert not [w for w in seen if w.category is DeprecationWarning]
+    notes = [w for w in seen if w.category is TorchScriptDeprecationNote]
+    assert len(notes) == 1 and "deprecated" in str(notes[0].message)
+
+
+def test_trace_without_inputs():
+    with pytest.raises(MissingExampleInputsError, match=r"tracing MyCell1 needs example inputs.*toolkit.trace\(model, \(torch.rand"):
+        toolkit.trace(models.MyCell1())
+
+
+def test_trace_failure_names_the_user_line():
+    with pytest.raises(TracingError, match=r"could not run MyCell2 on the example inputs at .*models.py:\d+ `return F.linear|could not run MyCell2 .*mat1 and mat2"):
+        toolkit.trace(models.MyCell2(), (torch.rand(3, 5), torch.rand(3, 4)))
+
+
+def test_script_without_source():
+    namespace: dict = {}
+    exec("import torch\nclass NoSource(torch.nn.Module):\n    def forward(self, x):\n        return x + 1\n", namespace)
+    with pytest.raises(ScriptingError, match=r"cannot read the source of NoSource.*defined in a\s+\.py file or a notebook cell"):
+        toolkit.script(namespace["NoSource"]())
+
+
+class Unscriptable(torch.nn.Module):
+    def forward(self, x):
+        return {k: v for k, v in zip(*x)}
+
+
+def test_script_unsupported_construct_says_where():
+    with pytest.raises(ScriptingError, match=r"cannot compile Unscriptable: .*test_capture.py.*Fix: rewrite that line"):
+        toolkit.script(Unscriptable())
+
+
+def test_unknown_submodule_to_script():
+    with pytest.raises(ScriptingError, match=r"MyCell3 has no submodule 'gate'. Fix: use one of \['dg', 'linear'\]"):
+        toolkit.trace(models.MyCell3(), models.example_inputs("MyCell3"), script_submodules=("gate",))

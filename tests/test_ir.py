@@ -1,0 +1,185 @@
+"""The IR against torch's own graph walk, on every model of the zoo."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+import torch
+
+import toolkit
+from toolkit.errors import GraphLintError, NotTorchScriptError
+from toolkit.ir import NodeKind, graph, lint, to_text
+from toolkit.ir.lint import problems
+from toolkit.ir.model import Block, Graph, Node, Value
+
+ZOO = ["MyCell1", "MyCell2", "MyCell3", "MyDecisionGate", "MLP", "ConvNet", "GatedLSTMCell", "ResNet50ish", "HybridNet"]
+
+
+def torch_walk(block) -> list[str]:
+    """torch's own depth-first walk: every node's kind, blocks included, in order."""
+    out = []
+    for n in block.nodes():
+        out.append(n.kind())
+        for b in n.blocks():
+            out.extend(torch_walk(b))
+    return out
+
+
+def torch_graph(obj, inlined):
+    if not inlined:
+        return obj.graph
+    g = obj.graph.copy()
+    torch._C._jit_pass_inline(g)
+    return g
+
+
+@pytest.mark.parametrize("inlined", [True, False])
+@pytest.mark.parametrize("how", ["scripted", "traced"])
+@pytest.mark.parametrize("name", ZOO)
+def test_every_node_once_and_lint_clean(zoo, name, how, inlined):
+    _, _, scripted, traced = zoo[name]
+    obj = scripted if how == "scripted" else traced
+    g = lint(graph(obj, inlined=inlined))
+    assert [n.op for n in g.walk()] == torch_walk(torch_graph(obj, inlined))
+    assert len({n.id for n in g.walk()}) == sum(1 for _ in g.walk())
+    assert len(g.inputs) == len(list(obj.graph.inputs()))
+
+
+def test_script_function_with_loop(zoo):
+    _, _, script_fn, _ = zoo["loop_product"]
+    g = lint(graph(script_fn))
+    loops = [n for n in g.walk() if n.kind is NodeKind.LOOP]
+    assert len(loops) == 1
+    body = loops[0].blocks[0]
+    assert [n.op for n in body.nodes] == ["aten::add", "aten::mul"]
+    assert loops[0].source.text == "for i in range(int(x)):"
+    assert g.origin.value == "function"
+
+
+def test_decision_gate_if_has_two_blocks_and_its_source_line(zoo):
+    g = graph(torch.jit.script(zoo["MyDecisionGate"][0]))
+    ifs = [n for n in g.walk() if n.kind is NodeKind.IF]
+    assert len(ifs) == 1
+    assert len(ifs[0].blocks) == 2
+    assert ifs[0].source.text == "if x.sum() > 0:"
+    assert ifs[0].source.file.endswith("models.py")
+    assert [n.op for n in ifs[0].blocks[1].nodes] == ["aten::neg"]
+
+
+def test_scopes_traced_and_scripted_agree_on_module_grouping(zoo):
+    _, _, scripted, traced = zoo["ResNet50ish"]
+    for obj in (scripted, traced):
+        g = graph(obj)
+        convs = [n for n in g.walk() if n.op in ("aten::conv2d", "aten::_convolution")]
+        assert len(convs) == 53
+        scopes = {n.scope.dotted for n in convs}
+        assert "layer3.5.conv2" in scopes and "layer1.0.downsample.0" in scopes
+        bn = next(n for n in g.walk() if n.scope.dotted == "layer1.0.bn1" and n.kind is NodeKind.OP)
+        assert bn.scope.types == ("ResNet50ish", "Sequential", "Bottleneck", "BatchNorm2d")
+
+
+def test_not_inlined_scripted_graph_scopes_call_methods(zoo):
+    g = graph(zoo["MyCell3"][2], inlined=False)
+    calls = {n.scope.dotted: n for n in g.walk() if n.kind is NodeKind.CALL_METHOD}
+    assert set(calls) == {"linear", "dg"}
+    assert calls["dg"].scope.types == ("MyCell3", "MyDecisionGate")
+
+
+def test_traced_shapes_and_dtypes(zoo):
+    g = graph(zoo["ConvNet"][3])
+    x = g.inputs[1]
+    assert (x.dtype, x.shape) == ("float32", (1, 3, 16, 16))
+    conv = next(n for n in g.walk() if n.op == "aten::_convolution")
+    assert conv.outputs[0].shape == (1, 8, 16, 16)
+    assert conv.arg_names[:3] == ("input", "weight", "bias")
+
+
+def test_names_are_deterministic_across_runs():
+    code = (
+        "import torch, toolkit\n"
+        "from tests.fixtures.models import GatedLSTMCell\n"
+        "torch.manual_seed(0)\n"
+        "print(toolkit.to_text(toolkit.graph(torch.jit.script(GatedLSTMCell()))))\n"
+    )
+    runs = {
+        subprocess.run(["python", "-c", code], capture_output=True, text=True, check=True, env=_env()).stdout
+        for _ in range(2)
+    }
+    assert len(runs) == 1 and "prim::Loop" in runs.pop()
+
+
+def _env():
+    import os
+    import sys
+
+    env = dict(os.environ)
+    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
+    env["PYTHONPATH"] = os.getcwd()
+    return env
+
+
+@pytest.mark.parametrize("name", ["MyCell1", "MyCell3", "MyDecisionGate", "GatedLSTMCell"])
+def test_text_snapshots(zoo, snapshot, name):
+    _, _, scripted, traced = zoo[name]
+    snapshot(f"{name}.scripted.txt", to_text(graph(scripted)))
+    snapshot(f"{name}.traced.txt", to_text(graph(traced)))
+
+
+def test_raw_torch_graph(zoo):
+    g = lint(graph(zoo["MyCell3"][2].graph))
+    assert g.origin.value == "raw_graph"
+    assert any(n.kind is NodeKind.CALL_METHOD for n in g.walk())
+
+
+def test_graph_is_immutable(zoo):
+    g = graph(zoo["MyCell1"][2])
+    with pytest.raises(AttributeError, match="cannot assign"):
+        g.nodes[0].op = "aten::mul"  # type: ignore[misc]
+
+
+def test_navigation(zoo):
+    g = graph(zoo["MyCell1"][2])
+    add = next(n for n in g.walk() if n.op == "aten::add")
+    assert g.producer(add.outputs[0].name) is add
+    assert [u.op for u in g.users(add.outputs[0].name)] == ["aten::tanh"]
+    assert g.producer("x") is None
+    with pytest.raises(KeyError, match="no node 'n99'"):
+        g.node("n99")
+
+
+def test_lint_reports_broken_invariants():
+    v = Value(name="y", debug_name="y", type="Tensor")
+    bad = Graph(
+        name="bad",
+        origin=toolkit.ir.Origin.RAW_GRAPH,
+        inlined=False,
+        top=Block(
+            id="top",
+            inputs=(),
+            nodes=(Node(id="n1", kind=NodeKind.IF, op="prim::If", inputs=("x",), outputs=(v,)),),
+            outputs=("z",),
+        ),
+    )
+    found = problems(bad)
+    assert "node n1 sits at position n0" in found
+    assert "node n1 (prim::If) uses %x before it is defined" in found
+    assert "prim::If n1 has 0 blocks, expected 2" in found
+    assert "block top returns %z, which is not defined there" in found
+    with pytest.raises(GraphLintError, match=r"graph 'bad' is not well-formed \(4 problem"):
+        lint(bad)
+
+
+def test_eager_module_is_a_clear_error(zoo):
+    with pytest.raises(NotTorchScriptError, match=r"MyCell1 is an eager nn.Module, not TorchScript.*torch.jit.script\(model\)"):
+        graph(zoo["MyCell1"][0])
+
+
+def test_non_torchscript_object_is_a_clear_error():
+    with pytest.raises(NotTorchScriptError, match=r"cannot read a TorchScript graph from str object 'hello'"):
+        graph("hello")
+
+
+def test_missing_method_is_a_clear_error(zoo):
+    with pytest.raises(NotTorchScriptError, match=r"MyCell1 has no TorchScript method 'backward'; it has \['forward'\]"):
+        graph(zoo["MyCell1"][2], "backward")

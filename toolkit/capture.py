@@ -1,0 +1,317 @@
+"""Trace, script, and mix the two, keeping everything torch said on the way.
+
+Why: ``torch.jit.trace`` tells you it may have recorded the wrong program only through
+``TracerWarning``s, and torch *hides* the ones raised from inside its own modules (iterating
+a tensor, ``len(tensor)``, ...) with a default warning filter. The warnings that do show point
+at whatever line raised them. Here every TracerWarning is recorded, hidden ones included, with
+the user's own file and line found by walking the Python stack at the moment it is raised.
+
+TorchScript itself is deprecated in recent torch releases: every ``torch.jit.*`` call warns. Inside these
+helpers that warning is filtered (explicitly, for those calls only) and replaced by one
+:class:`TorchScriptDeprecationNote` per session, so lessons are not flooded.
+
+Mixing, as the tutorials do:
+
+- ``trace(model, inputs, script_submodules=("dg",))``: script the named submodules first, so
+  their control flow survives, then trace the whole (Intro tutorial, ``MyCell3`` with a scripted
+  ``MyDecisionGate``).
+- ``script(model, trace_submodules={"linear": (x,)})``: trace the named submodules, then script
+  the whole (a scripted loop calling traced layers).
+
+The user's module is never changed: mixing works on a deep copy.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import linecache
+import os
+import sys
+import traceback
+import warnings
+from dataclasses import dataclass
+from typing import Any, Iterator, Mapping, Sequence
+
+import torch
+
+from toolkit.errors import MissingExampleInputsError, ScriptingError, TracingError
+
+__all__ = [
+    "Captured",
+    "TracerWarningRecord",
+    "TorchScriptDeprecationNote",
+    "recording_tracer_warnings",
+    "script",
+    "trace",
+]
+
+_TORCH_DIR = os.path.dirname(torch.__file__) + os.sep
+_TOOLKIT_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+_STDLIB_DIRS = (os.path.dirname(contextlib.__file__) + os.sep,)
+_JIT_DEPRECATION = r"`torch\.jit\.[\w.]+` is deprecated"
+
+
+class TorchScriptDeprecationNote(UserWarning):
+    """Shown once per session in place of torch's per-call TorchScript deprecation warning."""
+
+
+_DEPRECATION_NOTE = (
+    "TorchScript (torch.jit.trace / torch.jit.script) is deprecated in recent torch releases and warns on"
+    " every call; it still works, and it is what this toolkit teaches and inspects. The toolkit"
+    " hides that repeated warning inside its own calls and shows this note once per session."
+)
+
+
+class _OncePerSession:
+    """Remembers whether the deprecation note was shown in this Python process."""
+
+    shown = False
+
+    @classmethod
+    def note(cls) -> None:
+        if not cls.shown:
+            cls.shown = True
+            warnings.warn_explicit(_DEPRECATION_NOTE, TorchScriptDeprecationNote, "toolkit", 0, module="toolkit")
+
+
+@dataclass(frozen=True)
+class TracerWarningRecord:
+    """One TracerWarning, pinned to the user's line.
+
+    Attributes:
+        message: torch's message.
+        file, line: the user's frame that led to the warning (first frame outside torch, the
+            toolkit and the standard library).
+        source_line: the text of that line, stripped, when it can be read.
+        raised_at: ``file:line`` where torch raised it (inside torch for the hidden ones).
+    """
+
+    message: str
+    file: str
+    line: int
+    source_line: str | None
+    raised_at: str
+
+    @property
+    def location(self) -> str:
+        return f"{self.file}:{self.line}"
+
+    @property
+    def hidden_by_torch(self) -> bool:
+        """True when torch's default filter would have hidden this warning."""
+        return self.raised_at.startswith(_TORCH_DIR)
+
+    def __str__(self) -> str:
+        where = f"{os.path.basename(self.file)}:{self.line}"
+        code = f"  `{self.source_line}`" if self.source_line else ""
+        return f"{where}{code}: {self.message.splitlines()[0]}"
+
+
+@dataclass(frozen=True)
+class Captured:
+    """What a trace or script produced, and what torch said while producing it.
+
+    Attributes:
+        module: torch's own object (``ScriptModule`` or ``ScriptFunction``).
+        how: ``"traced"`` or ``"scripted"``.
+        warnings: every distinct TracerWarning, in the order raised.
+    """
+
+    module: Any
+    how: str
+    warnings: tuple[TracerWarningRecord, ...] = ()
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.module(*args, **kwargs)
+
+    @property
+    def graph(self):
+        return self.module.graph
+
+    @property
+    def code(self) -> str:
+        return self.module.code
+
+    def __repr__(self) -> str:
+        name = getattr(self.module, "original_name", None) or type(self.module).__name__
+        return f"<Captured {self.how} {name}: {len(self.warnings)} TracerWarning(s)>"
+
+
+@contextlib.contextmanager
+def recording_tracer_warnings() -> Iterator[list[TracerWarningRecord]]:
+    """Record every TracerWarning raised in the block, torch-internal ones included.
+
+    Other warnings pass through to the previous handler unchanged, except TorchScript's
+    per-call deprecation warning, which is replaced by one note per session.
+    """
+    records: list[TracerWarningRecord] = []
+    seen: set[tuple[str, str, int]] = set()
+    with warnings.catch_warnings():
+        previous = warnings.showwarning
+        warnings.simplefilter("always", torch.jit.TracerWarning)
+        warnings.filterwarnings("ignore", message=_JIT_DEPRECATION, category=DeprecationWarning)
+
+        def show(message, category, filename, lineno, file=None, line=None):
+            if not issubclass(category, torch.jit.TracerWarning):
+                previous(message, category, filename, lineno, file, line)
+                return
+            user_file, user_line = _user_frame(default=(filename, lineno))
+            key = (str(message), user_file, user_line)
+            if key in seen:
+                return
+            seen.add(key)
+            records.append(
+                TracerWarningRecord(
+                    message=str(message),
+                    file=user_file,
+                    line=user_line,
+                    source_line=linecache.getline(user_file, user_line).strip() or None,
+                    raised_at=f"{filename}:{lineno}",
+                )
+            )
+
+        warnings.showwarning = show
+        yield records
+    _OncePerSession.note()
+
+
+def _user_frame(*, default: tuple[str, int]) -> tuple[str, int]:
+    frame = sys._getframe(2)
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if not (
+            filename.startswith(_TORCH_DIR)
+            or filename.startswith(_TOOLKIT_DIR)
+            or filename.startswith(_STDLIB_DIRS)
+            or filename.startswith("<frozen")
+        ):
+            return filename, frame.f_lineno
+        frame = frame.f_back
+    return default
+
+
+def trace(
+    model: Any,
+    example_inputs: Any = None,
+    *,
+    script_submodules: Sequence[str] = (),
+    **trace_kwargs: Any,
+) -> Captured:
+    """``torch.jit.trace`` that records every TracerWarning with the user's line.
+
+    Args:
+        model: an ``nn.Module`` or a function.
+        example_inputs: a tensor or a tuple of arguments, as for ``torch.jit.trace``.
+        script_submodules: attribute paths (``"dg"``, ``"encoder.gate"``) of submodules to
+            script before tracing, so their control flow is kept (on a copy of ``model``).
+        **trace_kwargs: passed to ``torch.jit.trace`` (``check_trace``, ``strict``, ...).
+
+    Raises:
+        MissingExampleInputsError: ``example_inputs`` is missing.
+        ScriptingError: a submodule in ``script_submodules`` cannot be scripted.
+        TracingError: running the model on the inputs failed; the message names the user's line.
+    """
+    name = _name_of(model)
+    if example_inputs is None:
+        raise MissingExampleInputsError(
+            f"tracing {name} needs example inputs: torch.jit.trace runs the model once and records"
+            " the operations it sees. Fix: pass them, e.g. toolkit.trace(model, (torch.rand(3, 4),))."
+        )
+    if script_submodules:
+        model = _with_submodules_replaced(model, script_submodules, lambda path, sub: script(sub).module)
+    with recording_tracer_warnings() as records:
+        try:
+            module = torch.jit.trace(model, example_inputs, **trace_kwargs)
+        except (RuntimeError, TypeError, ValueError, IndexError, AttributeError) as exc:
+            where = _user_location(exc)
+            raise TracingError(
+                f"torch.jit.trace could not run {name} on the example inputs{where}: {_first_line(exc)}."
+                " Fix: call the model eagerly with the same inputs to find the problem, then trace again."
+            ) from exc
+    return Captured(module=module, how="traced", warnings=tuple(records))
+
+
+def script(obj: Any, *, trace_submodules: Mapping[str, Any] | None = None) -> Captured:
+    """``torch.jit.script`` with errors that say why and what to do.
+
+    Args:
+        obj: an ``nn.Module`` or a function (its source must be in a file or notebook cell).
+        trace_submodules: ``{attribute path: example inputs}`` of submodules to trace before
+            scripting (on a copy of ``obj``), as in the hybrid-frontend tutorial.
+
+    Raises:
+        ScriptingError: TorchScript cannot read the source or does not support a construct.
+    """
+    name = _name_of(obj)
+    records: list[TracerWarningRecord] = []
+    if trace_submodules:
+
+        def traced(path: str, sub: Any) -> Any:
+            captured = trace(sub, trace_submodules[path])
+            records.extend(captured.warnings)
+            return captured.module
+
+        obj = _with_submodules_replaced(obj, tuple(trace_submodules), traced)
+    with recording_tracer_warnings():
+        try:
+            module = torch.jit.script(obj)
+        except OSError as exc:
+            raise ScriptingError(
+                f"torch.jit.script cannot read the source of {name}: {_first_line(exc)}."
+                " TorchScript compiles Python source, so the class or function must be defined in a"
+                " .py file or a notebook cell (not in `python -c`, exec() or a REPL)."
+                " Fix: move it into a file and import it, or trace it instead with toolkit.trace."
+            ) from exc
+        except (RuntimeError, torch.jit.frontend.NotSupportedError, TypeError) as exc:
+            raise ScriptingError(
+                f"torch.jit.script cannot compile {name}: {_script_error_summary(exc)}"
+                " Fix: rewrite that line in the TorchScript subset (type annotations, no dynamic"
+                " Python), mark helpers with @torch.jit.ignore, or trace this part with toolkit.trace."
+            ) from exc
+    return Captured(module=module, how="scripted", warnings=tuple(records))
+
+
+def _with_submodules_replaced(model: Any, paths: Sequence[str], convert) -> Any:
+    if not isinstance(model, torch.nn.Module):
+        raise TypeError(f"submodules can only be replaced on an nn.Module, not {type(model).__name__}")
+    model = copy.deepcopy(model)
+    for path in paths:
+        parent_path, _, attr = path.rpartition(".")
+        try:
+            parent = model.get_submodule(parent_path) if parent_path else model
+            sub = getattr(parent, attr)
+        except AttributeError:
+            children = sorted(n for n, _ in model.named_modules() if n)
+            raise ScriptingError(
+                f"{_name_of(model)} has no submodule {path!r}. Fix: use one of {children}."
+            ) from None
+        setattr(parent, attr, convert(path, sub))
+    return model
+
+
+def _name_of(obj: Any) -> str:
+    if isinstance(obj, torch.nn.Module):
+        return type(obj).__name__
+    return getattr(obj, "__qualname__", None) or type(obj).__name__
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _script_error_summary(exc: BaseException) -> str:
+    """TorchScript frontend errors are long; keep the reason and the user's file:line."""
+    lines = [l for l in str(exc).splitlines() if l.strip()]
+    reason = lines[0] if lines else type(exc).__name__
+    where = next((l.strip() for l in lines if l.strip().startswith("File ")), "")
+    return f"{reason} ({where})." if where else f"{reason}."
+
+
+def _user_location(exc: BaseException) -> str:
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if not (frame.filename.startswith(_TORCH_DIR) or frame.filename.startswith(_TOOLKIT_DIR)):
+            code = f" `{frame.line.strip()}`" if frame.line else ""
+            return f" at {frame.filename}:{frame.lineno}{code}"
+    return ""

@@ -1,0 +1,424 @@
+"""From IR graph to a *view graph*: what a person should see, as plain data.
+
+A raw TorchScript graph is mostly plumbing: constants shared by dozens of consumers,
+``GetAttr`` chains down to each parameter, list and tuple packing. Drawn as is, a ResNet-50
+makes ``dot`` take over a minute (``shared/notes/graph-viewers.md``). The view graph keeps
+only what computes, and folds the rest into labels:
+
+- constants become ``name=value`` lines in their consumer's label;
+- parameter and buffer ``GetAttr`` chains become badges (``⚙ weight``);
+- list/tuple construct and unpack nodes become plain edges between producer and consumer;
+- ``prim::If`` becomes a cluster with a *then* and an *else* cluster, ``prim::Loop`` a cluster
+  holding its body, each with a small decision node labelled with its condition or trip count;
+- nodes are grouped in clusters by module scope, so the view can collapse a submodule.
+
+The view graph is plain, JSON-ready data, so the static DOT writer (:mod:`toolkit.render.dot`)
+and the browser widget lay out exactly the same thing.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping
+
+from toolkit.ir.model import Block, Graph, Node, NodeKind, Value
+
+__all__ = ["ViewCluster", "ViewEdge", "ViewGraph", "ViewNode", "build_view"]
+
+_MAX_CONST_LINES = 3
+_MAX_CONST_CHARS = 28
+
+
+@dataclass(frozen=True)
+class ViewNode:
+    """A drawable node.
+
+    Attributes:
+        id: the IR node id (``"n4"``), or ``"in:<value>"`` / ``"out"`` for graph inputs/outputs.
+        kind: drawing category: ``op``, ``call``, ``if``, ``loop``, ``input``, ``output``, ``prim``.
+        label: label lines; the first is the operation.
+        tooltip: the full story: op, scope, source line, outputs.
+        cluster: the cluster key the node sits in directly (``""`` for the top level).
+        op: the raw op string (``aten::add``).
+        scope: dotted module scope.
+        source: ``(file, line, text)`` of the user's line, or ``None``.
+        code_line: the node's line in the TorchScript ``.code``, or ``None``.
+        marks: extra CSS-like classes (``lost``, ``only-script``, ``highlight``).
+    """
+
+    id: str
+    kind: str
+    label: tuple[str, ...]
+    tooltip: str
+    cluster: str = ""
+    op: str = ""
+    scope: str = ""
+    source: tuple[str, int, str] | None = None
+    code_line: int | None = None
+    marks: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ViewCluster:
+    """A group of nodes: a module scope, a control-flow node, or one of its blocks.
+
+    Attributes:
+        key: unique key, the chain of segments from the top (``m:layer1/m:0/if:n4/b:n4.b0``).
+        kind: ``module``, ``if``, ``loop``, ``then``, ``else`` or ``body``.
+        label: what the cluster is (``layer1.0 (Bottleneck)``, ``if x.sum() > 0``).
+        parent: the enclosing cluster's key, ``""`` at the top.
+        module_depth: how many module clusters enclose it, itself included.
+        marks: extra classes, as for nodes.
+    """
+
+    key: str
+    kind: str
+    label: str
+    parent: str
+    module_depth: int
+    marks: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ViewEdge:
+    """A data edge between two view nodes, labelled with the tensor shape when known."""
+
+    src: str
+    dst: str
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class ViewGraph:
+    """Everything the DOT writer and the widget need, in first-appearance order."""
+
+    name: str
+    nodes: tuple[ViewNode, ...]
+    clusters: tuple[ViewCluster, ...]
+    edges: tuple[ViewEdge, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain dicts and lists, for the browser widget."""
+        return {
+            "name": self.name,
+            "nodes": [_as_dict(n) for n in self.nodes],
+            "clusters": [_as_dict(c) for c in self.clusters],
+            "edges": [[e.src, e.dst, e.label] for e in self.edges],
+        }
+
+
+def _as_dict(obj: Any) -> dict[str, Any]:
+    return {k: (list(v) if isinstance(v, tuple) else v) for k, v in obj.__dict__.items()}
+
+
+@dataclass
+class _Walk:
+    """Mutable state of one walk over the IR (kept out of the frozen results)."""
+
+    graph: Graph
+    marks: Mapping[str, tuple[str, ...]]
+    constants: dict[str, str] = field(default_factory=dict)
+    badges: dict[str, str] = field(default_factory=dict)
+    producers: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    nodes: list[ViewNode] = field(default_factory=list)
+    clusters: dict[str, ViewCluster] = field(default_factory=dict)
+    edges: dict[tuple[str, str], str] = field(default_factory=dict)
+    module_values: set[str] = field(default_factory=set)
+
+
+def build_view(g: Graph, *, marks: Mapping[str, Iterable[str]] | None = None) -> ViewGraph:
+    """Build the view graph of ``g``.
+
+    Args:
+        g: the IR graph (best built with ``inlined=True``).
+        marks: extra classes per IR node id, e.g. ``{"n11": ["lost"]}``; a mark on a
+            ``prim::If``/``prim::Loop`` also marks its cluster.
+    """
+    walk = _Walk(graph=g, marks={k: tuple(v) for k, v in (marks or {}).items()})
+    for v in g.inputs:
+        if _is_module_value(v):
+            walk.module_values.add(v.name)
+            continue
+        node_id = f"in:{v.name}"
+        walk.nodes.append(
+            ViewNode(
+                id=node_id,
+                kind="input",
+                label=(v.name, _value_type_text(v)),
+                tooltip=f"graph input %{v.name}: {_value_type_text(v)}",
+            )
+        )
+        walk.producers[v.name] = (node_id,)
+    _walk_block(walk, g.top, cluster="", base_scope=())
+    out_sources = _sources(walk, g.outputs)
+    walk.nodes.append(ViewNode(id="out", kind="output", label=("output",), tooltip="graph outputs"))
+    for src in out_sources:
+        _edge(walk, src, "out", "")
+    return ViewGraph(
+        name=g.name,
+        nodes=tuple(walk.nodes),
+        clusters=tuple(walk.clusters.values()),
+        edges=tuple(ViewEdge(s, d, label) for (s, d), label in walk.edges.items()),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def _walk_block(walk: _Walk, block: Block, *, cluster: str, base_scope: tuple[str, ...]) -> None:
+    for n in block.nodes:
+        _visit(walk, n, cluster=cluster, base_scope=base_scope)
+
+
+def _visit(walk: _Walk, n: Node, *, cluster: str, base_scope: tuple[str, ...]) -> None:
+    kind = n.kind
+    if kind is NodeKind.CONSTANT:
+        walk.constants[n.outputs[0].name] = _constant_text(n.attributes.get("value"))
+        return
+    if kind is NodeKind.GET_ATTR:
+        out = n.outputs[0]
+        if _is_module_value(out) or n.inputs[0] in walk.module_values and not out.is_tensor and out.type not in ("int", "float", "bool", "str"):
+            walk.module_values.add(out.name)
+        else:
+            walk.badges[out.name] = f"⚙ {n.attributes.get('name', out.name)}"
+        return
+    if kind in (NodeKind.LIST_CONSTRUCT, NodeKind.TUPLE_CONSTRUCT):
+        if n.inputs and all(i in walk.constants for i in n.inputs):
+            walk.constants[n.outputs[0].name] = _constant_text([walk.constants[i] for i in n.inputs], raw=True)
+        else:
+            walk.producers[n.outputs[0].name] = _sources(walk, n.inputs)
+            for i in n.inputs:
+                if i in walk.badges:
+                    walk.badges.setdefault(n.outputs[0].name, walk.badges[i])
+        return
+    if kind in (NodeKind.LIST_UNPACK, NodeKind.TUPLE_UNPACK, NodeKind.TUPLE_INDEX):
+        sources = _sources(walk, n.inputs[:1])
+        for out in n.outputs:
+            walk.producers[out.name] = sources
+        return
+
+    node_cluster = _module_cluster(walk, n, cluster=cluster, base_scope=base_scope)
+    view_kind = {
+        NodeKind.IF: "if",
+        NodeKind.LOOP: "loop",
+        NodeKind.CALL_METHOD: "call",
+        NodeKind.CALL_FUNCTION: "call",
+        NodeKind.OP: "op",
+    }.get(kind, "prim")
+    marks = walk.marks.get(n.id, ())
+
+    if kind.is_control_flow:
+        _visit_control_flow(walk, n, cluster=node_cluster, marks=marks)
+        return
+
+    label, data_inputs = _label_and_inputs(walk, n)
+    walk.nodes.append(
+        ViewNode(
+            id=n.id,
+            kind=view_kind,
+            label=label,
+            tooltip=_tooltip(n),
+            cluster=node_cluster,
+            op=n.op,
+            scope=n.scope.dotted,
+            source=_source(n),
+            code_line=n.code_line,
+            marks=marks,
+        )
+    )
+    for name in data_inputs:
+        for src in _sources(walk, (name,)):
+            _edge(walk, src, n.id, _shape_of(walk, name))
+    for out in n.outputs:
+        walk.producers[out.name] = (n.id,)
+
+
+def _visit_control_flow(walk: _Walk, n: Node, *, cluster: str, marks: tuple[str, ...]) -> None:
+    is_if = n.kind is NodeKind.IF
+    segment = f"{'if' if is_if else 'loop'}:{n.id}"
+    key = f"{cluster}/{segment}" if cluster else segment
+    source_text = n.source.text if n.source and n.source.text else ""
+    if is_if:
+        title = source_text.rstrip(":") if source_text.startswith("if") else "if"
+    else:
+        trip = walk.constants.get(n.inputs[0]) if n.inputs else None
+        title = source_text.rstrip(":") if source_text.startswith(("for", "while")) else "loop"
+        if trip is not None:
+            title += f"  (×{trip})"
+    depth = _module_depth(walk, cluster)
+    walk.clusters[key] = ViewCluster(key=key, kind="if" if is_if else "loop", label=title, parent=cluster, module_depth=depth, marks=marks)
+
+    # The decision node: the condition (If) or the trip count and carried values (Loop).
+    walk.nodes.append(
+        ViewNode(
+            id=n.id,
+            kind="if" if is_if else "loop",
+            label=(title,),
+            tooltip=_tooltip(n),
+            cluster=key,
+            op=n.op,
+            scope=n.scope.dotted,
+            source=_source(n),
+            code_line=n.code_line,
+            marks=marks,
+        )
+    )
+    control_inputs = n.inputs[:1] if is_if else n.inputs[:2]
+    for name in control_inputs:
+        if name not in walk.constants:
+            for src in _sources(walk, (name,)):
+                _edge(walk, src, n.id, _shape_of(walk, name))
+
+    if is_if:
+        for index, block in enumerate(n.blocks):
+            block_key = f"{key}/b:{block.id}"
+            walk.clusters[block_key] = ViewCluster(
+                key=block_key, kind="then" if index == 0 else "else",
+                label="then" if index == 0 else "else", parent=key, module_depth=depth,
+            )
+            _walk_block(walk, block, cluster=block_key, base_scope=n.scope.path)
+        for position, out in enumerate(n.outputs):
+            sources: tuple[str, ...] = ()
+            for block in n.blocks:
+                sources += _sources(walk, (block.outputs[position],))
+            walk.producers[out.name] = _unique(sources or (n.id,))
+        return
+
+    body = n.blocks[0]
+    body_key = f"{key}/b:{body.id}"
+    walk.clusters[body_key] = ViewCluster(key=body_key, kind="body", label="body", parent=key, module_depth=depth)
+    walk.producers[body.inputs[0].name] = (n.id,)
+    for carried_in in body.inputs[1:]:
+        walk.producers[carried_in.name] = (n.id,)
+    for initial in n.inputs[2:]:
+        for src in _sources(walk, (initial,)):
+            _edge(walk, src, n.id, _shape_of(walk, initial))
+    _walk_block(walk, body, cluster=body_key, base_scope=n.scope.path)
+    for out, returned in zip(n.outputs, body.outputs[1:]):
+        walk.producers[out.name] = _sources(walk, (returned,)) or (n.id,)
+
+
+def _module_cluster(walk: _Walk, n: Node, *, cluster: str, base_scope: tuple[str, ...]) -> str:
+    """The cluster for ``n``'s module scope, nested under ``cluster`` (created on first use)."""
+    path, types = n.scope.path, n.scope.types
+    common = 0
+    while common < min(len(path), len(base_scope)) and path[common] == base_scope[common]:
+        common += 1
+    key = cluster
+    for i in range(common, len(path)):
+        parent = key
+        key = f"{parent}/m:{path[i]}" if parent else f"m:{path[i]}"
+        if key not in walk.clusters:
+            type_name = types[i + 1] if len(types) > i + 1 else ""
+            dotted = ".".join(path[: i + 1])
+            walk.clusters[key] = ViewCluster(
+                key=key,
+                kind="module",
+                label=f"{dotted} ({type_name})" if type_name else dotted,
+                parent=parent,
+                module_depth=_module_depth(walk, parent) + 1,
+            )
+    return key
+
+
+def _module_depth(walk: _Walk, key: str) -> int:
+    return walk.clusters[key].module_depth if key else 0
+
+
+def _label_and_inputs(walk: _Walk, n: Node) -> tuple[tuple[str, ...], list[str]]:
+    title = n.short_op
+    if n.kind is NodeKind.CALL_METHOD:
+        title = f"{n.scope.dotted or 'self'}.{n.attributes.get('name', 'forward')}()"
+    elif n.kind is NodeKind.CALL_FUNCTION:
+        title = "call function"
+    lines = [title]
+    consts: list[str] = []
+    data: list[str] = []
+    for index, name in enumerate(n.inputs):
+        arg = n.arg_names[index] if index < len(n.arg_names) else f"#{index}"
+        if name in walk.constants:
+            value = walk.constants[name]
+            if value not in ("None",):
+                consts.append(f"{arg}={value}")
+        elif name in walk.badges:
+            lines.append(walk.badges[name])
+            data.extend(_badge_roots(walk, name))
+        elif name in walk.module_values:
+            continue
+        else:
+            data.append(name)
+    shown = consts[:_MAX_CONST_LINES]
+    lines.extend(shown)
+    if len(consts) > len(shown):
+        lines.append(f"+{len(consts) - len(shown)} more")
+    return tuple(lines), data
+
+
+def _badge_roots(walk: _Walk, name: str) -> list[str]:
+    return [name] if name in walk.producers else []
+
+
+def _sources(walk: _Walk, names: Iterable[str]) -> tuple[str, ...]:
+    out: list[str] = []
+    for name in names:
+        out.extend(walk.producers.get(name, ()))
+    return _unique(out)
+
+
+def _unique(items: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(items))
+
+
+def _edge(walk: _Walk, src: str, dst: str, label: str) -> None:
+    if src != dst:
+        walk.edges.setdefault((src, dst), label)
+
+
+def _shape_of(walk: _Walk, name: str) -> str:
+    try:
+        return walk.graph.value(name).shape_text
+    except KeyError:
+        return ""
+
+
+def _is_module_value(v: Value) -> bool:
+    return v.type.startswith("__torch__") and not v.is_tensor
+
+
+def _value_type_text(v: Value) -> str:
+    if v.is_tensor:
+        parts = [p for p in (v.dtype, v.shape_text) if p]
+        return "Tensor" + (f" {' '.join(parts)}" if parts else "")
+    return v.type
+
+
+def _constant_text(value: Any, *, raw: bool = False) -> str:
+    if raw and isinstance(value, list):
+        text = "[" + ", ".join(value) + "]"
+    elif isinstance(value, tuple):
+        text = "[" + ", ".join(_constant_text(v) for v in value) + "]"
+    elif isinstance(value, float):
+        text = f"{value:g}"
+    else:
+        text = str(value)
+    return text if len(text) <= _MAX_CONST_CHARS else text[: _MAX_CONST_CHARS - 1] + "…"
+
+
+def _source(n: Node) -> tuple[str, int, str] | None:
+    if n.source is None:
+        return None
+    return (n.source.file, n.source.line, n.source.text or "")
+
+
+def _tooltip(n: Node) -> str:
+    parts = [n.op]
+    if n.scope.path:
+        parts.append(f"scope: {n.scope.dotted}")
+    if n.source is not None:
+        text = f": {n.source.text}" if n.source.text else ""
+        parts.append(f"{os.path.basename(n.source.file)}:{n.source.line}{text}")
+    outs = ", ".join(f"{v.name}: {_value_type_text(v)}" for v in n.outputs)
+    if outs:
+        parts.append(f"→ {outs}")
+    return "\n".join(parts)
