@@ -1,0 +1,35 @@
+# Two commands for a fresh Debian/Ubuntu machine; each does its own set-up (scripts/bootstrap.sh,
+# idempotent): `make lab` starts JupyterLab on notebooks/, `make test` runs the whole suite.
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PORT   ?= 8888
+NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with notebooks/nbval_sanitize.cfg
+ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
+
+.PHONY: setup lab test test-unit test-notebooks test-browser bench clean
+
+setup:
+	@WITH_BROWSER=1 ./scripts/bootstrap.sh
+
+lab: setup
+	@echo "JupyterLab on notebooks/: open the http://127.0.0.1:$(PORT)/lab?token=... URL printed below"
+	$(VENV)/bin/jupyter lab --no-browser $(ROOT_FLAG) --ServerApp.ip=127.0.0.1 --ServerApp.port=$(PORT) \
+	  --ServerApp.root_dir=notebooks --LabApp.news_url=None \
+	  --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate
+
+test: setup test-unit test-notebooks test-browser
+
+test-unit:
+	$(PY) -m pytest tests -q -m "not browser"
+
+test-notebooks:
+	$(PY) -m pytest -q $(NBVAL) notebooks
+
+test-browser:
+	@if [ -d tests/browser ]; then $(PY) -m pytest -q tests/browser -m browser; else echo "no browser tests yet"; fi
+
+bench: setup
+	$(PY) bench/render.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info artifacts
