@@ -10,7 +10,8 @@ student reads in a notebook cell. Catch ``ToolkitError`` to catch them all::
     ├── TracingError               torch.jit.trace failed
     ├── MissingDependencyError     an optional package or the graphviz binary is absent
     ├── GraphLintError             an IR graph broke one of its invariants
-    ├── PipelineError              InferenceOp / Pipeline misuse (bad feed keys, bad inputs)
+    ├── PipelineError              InferenceOp / Pipeline misuse (bad inputs, bad files)
+    │   ├── FeedError              missing, extra or ill-typed pipeline inputs (toolkit.pipeline; also a TypeError)
     │   └── DeviceError            a device that does not exist, or a GPU op asked to load on the CPU
     └── PartitionError             accelerator partitioning could not honour its options
 """

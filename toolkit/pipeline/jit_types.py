@@ -1,0 +1,98 @@
+"""TorchScript types as Python annotations, and what they say about tensors.
+
+The pipeline is generated as Python code (a ``torch.fx`` graph) and then compiled with
+``torch.jit.script``, which reads parameter annotations. An InferenceOp's signature is known as
+TorchScript types (``forward.schema``), and a pipeline's inputs are known as example values;
+both have to become Python annotations (``torch.Tensor``, ``List[str]``, ...). The same types
+tell the op builder which arguments to move to the op's device and which outputs to bring back
+to the CPU.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Tuple
+
+import torch
+
+from toolkit.errors import PipelineError
+
+__all__ = ["annotation_of", "annotation_of_value", "type_name_of_value", "contains_tensor", "is_tensor_type"]
+
+
+def is_tensor_type(jit_type: torch._C.Type) -> bool:
+    """True for ``Tensor`` (with or without a recorded shape)."""
+    return isinstance(jit_type, torch._C.TensorType)
+
+
+def contains_tensor(jit_type: torch._C.Type) -> bool:
+    """True when a value of this type can hold a tensor anywhere inside it."""
+    if is_tensor_type(jit_type):
+        return True
+    return any(contains_tensor(inner) for inner in jit_type.containedTypes())
+
+
+def annotation_of(jit_type: torch._C.Type, *, what: str) -> Any:
+    """The Python annotation ``torch.jit.script`` reads back as ``jit_type``.
+
+    Args:
+        jit_type: a TorchScript type from a schema or from type inference.
+        what: how an error names the value with this type.
+
+    Raises:
+        PipelineError: a type an InferenceOp boundary cannot carry (classes, futures, ...).
+    """
+    simple = {
+        torch._C.IntType: int,
+        torch._C.FloatType: float,
+        torch._C.BoolType: bool,
+        torch._C.StringType: str,
+        torch._C.DeviceObjType: torch.device,
+        torch._C.NoneType: type(None),
+    }
+    if is_tensor_type(jit_type):
+        return torch.Tensor
+    for kind, annotation in simple.items():
+        if isinstance(jit_type, kind):
+            return annotation
+    if isinstance(jit_type, torch._C.ListType):
+        return List[annotation_of(jit_type.getElementType(), what=what)]  # type: ignore[misc]
+    if isinstance(jit_type, torch._C.TupleType):
+        elements = tuple(annotation_of(e, what=what) for e in jit_type.elements())
+        return Tuple[elements] if elements else Tuple[()]  # type: ignore[valid-type]
+    if isinstance(jit_type, torch._C.DictType):
+        key = annotation_of(jit_type.getKeyType(), what=what)
+        value = annotation_of(jit_type.getValueType(), what=what)
+        return Dict[key, value]  # type: ignore[valid-type]
+    if isinstance(jit_type, torch._C.OptionalType):
+        return Optional[annotation_of(jit_type.getElementType(), what=what)]
+    raise PipelineError(
+        f"{what} has the TorchScript type {jit_type.annotation_str}, which an InferenceOp or a "
+        "pipeline cannot pass across its boundary; use tensors, int, float, bool, str and "
+        "List/Tuple/Dict/Optional of those."
+    )
+
+
+def _infer(value: Any, *, what: str) -> torch._C.Type:
+    if isinstance(value, torch.Tensor):
+        return torch._C.TensorType.get()
+    inferred = torch._C._jit_try_infer_type(value)
+    if not inferred.success():
+        raise PipelineError(
+            f"{what} is a {type(value).__name__} that TorchScript cannot type ({inferred.reason()}); "
+            "give an example of the real type (a tensor, a non-empty list, a str, ...)."
+        )
+    return inferred.type()
+
+
+def annotation_of_value(value: Any, *, what: str) -> Any:
+    """The annotation for an example value (a pipeline input), via TorchScript's inference.
+
+    Raises:
+        PipelineError: TorchScript cannot type the value (an empty list, a custom object).
+    """
+    return annotation_of(_infer(value, what=what), what=what)
+
+
+def type_name_of_value(value: Any, *, what: str) -> str:
+    """TorchScript's name for an example value's type: ``"Tensor"``, ``"int"``, ``"List[str]"``."""
+    return _infer(value, what=what).annotation_str

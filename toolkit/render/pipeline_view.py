@@ -1,0 +1,56 @@
+"""A pipeline drawn one node per op call: the view a Matx user expects of a pipeline.
+
+A pipeline's TorchScript graph is the whole program, pre- and post-processing included; what a
+reader wants first is its shape: which inference ops run, in which order, on which device, and
+which inputs feed them. The pipeline object carries that as plain data (``ops``, ``inputs``,
+``outputs``, each op call with the names it ``depends_on``), so this module needs nothing from
+``toolkit.pipeline`` and reads it by duck typing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from toolkit.render.view import ViewEdge, ViewGraph, ViewNode
+
+__all__ = ["build_pipeline_view", "is_pipeline"]
+
+
+def is_pipeline(obj: Any) -> bool:
+    """True for objects that describe themselves as a pipeline of op calls."""
+    return all(hasattr(obj, name) for name in ("ops", "inputs", "outputs", "module")) and not callable(
+        getattr(obj, "ops")
+    )
+
+
+def build_pipeline_view(pipeline: Any) -> ViewGraph:
+    """One input node per parameter, one node per op call, one output node per output."""
+    nodes: list[ViewNode] = []
+    edges: list[ViewEdge] = []
+    node_of: dict[str, str] = {}
+    for item in pipeline.inputs:
+        node_id = f"in:{item.name}"
+        node_of[item.name] = node_id
+        nodes.append(ViewNode(id=node_id, kind="input", label=(item.name, item.type), tooltip=f"input {item.name}: {item.type}"))
+    for call in pipeline.ops:
+        node_of[call.name] = call.name
+        where = call.device + (" → cpu" if call.output_to_cpu and call.device != "cpu" else "")
+        nodes.append(
+            ViewNode(
+                id=call.name,
+                kind="call",
+                label=(call.name,) + ((f"op {call.op}",) if call.op != call.name else ()) + (where,),
+                tooltip=f"InferenceOp {call.op} on {call.device}; output_to_cpu={call.output_to_cpu}",
+                op="InferenceOp",
+            )
+        )
+        for source in call.depends_on:
+            if source in node_of:
+                edges.append(ViewEdge(node_of[source], call.name))
+    for output in pipeline.outputs:
+        node_id = f"out:{output.name}"
+        nodes.append(ViewNode(id=node_id, kind="output", label=(output.name,), tooltip=f"output {output.name}"))
+        for source in output.depends_on:
+            if source in node_of:
+                edges.append(ViewEdge(node_of[source], node_id))
+    return ViewGraph(name=getattr(pipeline, "name", "pipeline"), nodes=tuple(nodes), clusters=(), edges=tuple(edges))
