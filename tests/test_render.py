@@ -158,3 +158,23 @@ def test_html_and_quotes_in_names_are_escaped():
     assert "<script>" not in svg and "&lt;script&gt;alert(1)&lt;/script&gt; (Linear)" in svg
     cluster = next(c for c in view.view.clusters if c.kind == "module")
     assert cluster.label == "<script>alert(1)</script> (Linear)"
+
+
+def test_pipeline_is_drawn_one_node_per_op_call():
+    import toolkit.pipeline as tp
+
+    cell = tp.script(models.MyCell1(), device="cpu")
+    mlp = tp.script(models.MLP(sizes=(4, 8, 4)), device="cpu")
+
+    def process(x, h):
+        a, b = cell(x, h)
+        return mlp(a * 2.0) + mlp(b)
+
+    pipe = tp.trace(process, torch.rand(3, 4), torch.rand(3, 4))
+    view = graph_view(pipe)
+    assert [n.id for n in view.view.nodes if n.kind == "call"] == ["my_cell1", "mlp", "mlp_1"]
+    edges = {(e.src, e.dst) for e in view.view.edges}
+    assert {("in:x", "my_cell1"), ("in:h", "my_cell1"), ("my_cell1", "mlp"), ("my_cell1", "mlp_1")} <= edges
+    assert view.svg().startswith("<svg")
+    whole = graph_view(pipe, per_op=False)
+    assert whole.visible_node_count() > view.visible_node_count()

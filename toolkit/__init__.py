@@ -8,8 +8,11 @@ none of the notebook packages (ipywidgets, anywidget, graphviz); those load on f
     >>> toolkit.show(g)                               # graph view
     >>> toolkit.code(scripted)                        # highlighted TorchScript
     >>> toolkit.compare(model, example_inputs)        # trace vs script, lost branches marked
+    >>> toolkit.check_trace(model, example_inputs)    # what tracing loses, proven, with the line
+    >>> pipe = toolkit.pipeline.trace(fn, x)          # Matx-style InferenceOp pipeline
 """
 
+from toolkit.analysis.lost_flow import CheckOptions, Finding, TraceReport, check_trace
 from toolkit.capture import Captured, TracerWarningRecord, script, trace
 from toolkit.errors import (
     DeviceError,
@@ -25,32 +28,49 @@ from toolkit.errors import (
 )
 from toolkit.ir import Graph, Node, NodeKind, graph, lint, to_text
 from toolkit.render import code, compare, show, to_dot
+from toolkit import pipeline
+from toolkit.pipeline import InferenceOp, Pipeline
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Captured",
+    "CheckOptions",
     "DeviceError",
+    "Finding",
     "Graph",
     "GraphLintError",
+    "InferenceOp",
     "MissingDependencyError",
     "MissingExampleInputsError",
     "Node",
     "NodeKind",
     "NotTorchScriptError",
     "PartitionError",
+    "Pipeline",
     "PipelineError",
     "ScriptingError",
     "ToolkitError",
+    "TraceReport",
     "TracerWarningRecord",
     "TracingError",
     "code",
+    "check_trace",
     "compare",
     "graph",
     "lint",
+    "load_ipython_extension",
+    "pipeline",
     "script",
     "show",
     "to_dot",
     "to_text",
     "trace",
 ]
+
+
+def load_ipython_extension(ipython):
+    """``%load_ext toolkit``: registers the ``%check_trace`` line magic (nothing at import time)."""
+    from toolkit.analysis.lost_flow import load_ipython_extension as register_check_trace
+
+    register_check_trace(ipython)

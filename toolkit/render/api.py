@@ -18,21 +18,23 @@ from toolkit.ir import build
 from toolkit.ir.model import Graph
 from toolkit.render.display import CodeView, CompareView, GraphView, code_sections, make_graph_view
 from toolkit.render.dot import DotOptions
+from toolkit.render.pipeline_view import build_pipeline_view, is_pipeline
 
 __all__ = ["as_graph", "code", "compare", "graph_view", "show", "to_dot"]
 
 
-def _present(view: Any) -> Any:
+def _present(view: Any, *, code: CodeView | None = None) -> Any:
     """Hand the static view to the interactive layer when one is installed and a kernel is live.
 
     ``toolkit.widgets.present`` decides (it knows about kernels and front ends); without it,
-    or outside a notebook, the static view is returned and displays as SVG/HTML.
+    or outside a notebook, the static view is returned and displays as SVG/HTML. ``code``
+    (a graph view's per-module TorchScript) feeds the widget's code pane.
     """
     try:
         from toolkit.widgets import present
     except ImportError:
         return view
-    return present(view)
+    return present(view) if code is None else present(view, code=code)
 
 
 def _torch_object(obj: Any) -> Any:
@@ -59,6 +61,7 @@ def graph_view(
     edge_labels: bool = True,
     method: str = "forward",
     inlined: bool = True,
+    per_op: bool | None = None,
 ) -> GraphView:
     """The static view of a TorchScript graph: modules and ``If``/``Loop`` blocks as clusters.
 
@@ -71,6 +74,8 @@ def graph_view(
         edge_labels: write tensor shapes on edges.
         method: which method of a module.
         inlined: inline submodule calls (every op visible) or keep ``prim::CallMethod``.
+        per_op: for a pipeline, draw one node per op call (the default) rather than its whole
+            TorchScript graph.
     """
     options = DotOptions(
         depth=depth,
@@ -79,6 +84,8 @@ def graph_view(
         rankdir=rankdir,
         edge_labels=edge_labels,
     )
+    if is_pipeline(obj) and per_op is not False:
+        return GraphView(graph=as_graph(obj.module), view=build_pipeline_view(obj), options=options)
     return make_graph_view(as_graph(obj, method=method, inlined=inlined), options, marks)
 
 
@@ -88,7 +95,12 @@ def show(obj: Any, **options: Any) -> Any:
     Takes the same arguments as :func:`graph_view`. Without the widget layer, or outside a
     kernel, this is the static :class:`GraphView` (SVG with a text fallback).
     """
-    return _present(graph_view(obj, **options))
+    view = graph_view(obj, **options)
+    if is_pipeline(obj) and options.get("per_op") is not False:
+        return view  # one node per op: plain data with no IR nodes behind it, so no widget
+    target = _torch_object(obj)
+    module_code = code(target) if hasattr(target, "named_modules") and hasattr(target, "code") else None
+    return _present(view, code=module_code)
 
 
 def to_dot(obj: Any, **options: Any) -> str:
