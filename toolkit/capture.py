@@ -28,7 +28,6 @@ import copy
 import linecache
 import os
 import sys
-import traceback
 import warnings
 from dataclasses import dataclass
 from typing import Any, Iterator, Mapping, Sequence
@@ -36,6 +35,7 @@ from typing import Any, Iterator, Mapping, Sequence
 import torch
 
 from toolkit.errors import MissingExampleInputsError, ScriptingError, TracingError
+from toolkit.frames import innermost_user_frame, is_library_path, is_torch_path
 
 __all__ = [
     "Captured",
@@ -46,9 +46,6 @@ __all__ = [
     "trace",
 ]
 
-_TORCH_DIR = os.path.dirname(torch.__file__) + os.sep
-_TOOLKIT_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
-_STDLIB_DIRS = (os.path.dirname(contextlib.__file__) + os.sep,)
 _JIT_DEPRECATION = r"`torch\.jit\.[\w.]+` is deprecated"
 
 
@@ -100,7 +97,7 @@ class TracerWarningRecord:
     @property
     def hidden_by_torch(self) -> bool:
         """True when torch's default filter would have hidden this warning."""
-        return self.raised_at.startswith(_TORCH_DIR)
+        return is_torch_path(self.raised_at.rsplit(":", 1)[0])
 
     def __str__(self) -> str:
         where = f"{os.path.basename(self.file)}:{self.line}"
@@ -179,14 +176,8 @@ def recording_tracer_warnings() -> Iterator[list[TracerWarningRecord]]:
 def _user_frame(*, default: tuple[str, int]) -> tuple[str, int]:
     frame = sys._getframe(2)
     while frame is not None:
-        filename = frame.f_code.co_filename
-        if not (
-            filename.startswith(_TORCH_DIR)
-            or filename.startswith(_TOOLKIT_DIR)
-            or filename.startswith(_STDLIB_DIRS)
-            or filename.startswith("<frozen")
-        ):
-            return filename, frame.f_lineno
+        if not is_library_path(frame.f_code.co_filename):
+            return frame.f_code.co_filename, frame.f_lineno
         frame = frame.f_back
     return default
 
@@ -310,8 +301,8 @@ def _script_error_summary(exc: BaseException) -> str:
 
 
 def _user_location(exc: BaseException) -> str:
-    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
-        if not (frame.filename.startswith(_TORCH_DIR) or frame.filename.startswith(_TOOLKIT_DIR)):
-            code = f" `{frame.line.strip()}`" if frame.line else ""
-            return f" at {frame.filename}:{frame.lineno}{code}"
-    return ""
+    where = innermost_user_frame(exc)
+    if where is None:
+        return ""
+    text = linecache.getline(where[0], where[1]).strip()
+    return f" at {where[0]}:{where[1]}" + (f" `{text}`" if text else "")

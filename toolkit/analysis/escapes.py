@@ -32,23 +32,21 @@ from typing import Any, Callable, Iterator, Mapping
 import torch
 from torch.overrides import TorchFunctionMode
 
+from toolkit.frames import STDLIB_DIR, TOOLKIT_DIR, TORCH_DIR, innermost_user_frame
+
 __all__ = [
     "Divergence",
     "Escape",
     "InstrumentedTrace",
     "TracerWarningAt",
     "first_divergence",
-    "innermost_user_frame",
     "record_trace",
     "user_frame",
 ]
 
-_TORCH_DIR = os.path.dirname(torch.__file__) + os.sep
-_TOOLKIT_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
-_STDLIB_DIR = os.path.dirname(contextlib.__file__) + os.sep
 _THIS_FILE = os.path.abspath(__file__)
 # frames between a user's line and the recorder that are only dispatch (Tensor dunders, overrides)
-_DISPATCH_FILES = frozenset({_THIS_FILE, os.path.join(_TORCH_DIR, "overrides.py"), os.path.join(_TORCH_DIR, "_tensor.py")})
+_DISPATCH_FILES = frozenset({_THIS_FILE, os.path.join(TORCH_DIR, "overrides.py"), os.path.join(TORCH_DIR, "_tensor.py")})
 _JIT_DEPRECATION = r"`torch\.jit\.[\w.]+` is deprecated"
 
 # torch function name -> escape kind. Getters arrive as ``<getset>.__get__``; their name is
@@ -177,11 +175,11 @@ def user_frame(frame: Any) -> tuple[str, int, str] | None:
         if filename == _THIS_FILE:
             frame = frame.f_back
             continue
-        if filename.startswith(_TOOLKIT_DIR):
+        if filename.startswith(TOOLKIT_DIR):
             return None
         if not (
-            filename.startswith(_TORCH_DIR)
-            or filename.startswith(_STDLIB_DIR)
+            filename.startswith(TORCH_DIR)
+            or filename.startswith(STDLIB_DIR)
             or filename.startswith("<frozen")
         ):
             return filename, frame.f_lineno, frame.f_code.co_name
@@ -360,7 +358,7 @@ def _recording_warnings() -> Iterator[list[TracerWarningAt]]:
                     message=text,
                     file=where[0],
                     line=where[1],
-                    raised_in_torch=str(filename).startswith(_TORCH_DIR),
+                    raised_in_torch=str(filename).startswith(TORCH_DIR),
                 )
             )
 
@@ -410,23 +408,6 @@ def record_trace(
         error=error,
         error_frame=(innermost_user_frame(error) or recorder.last_user_line) if error is not None else None,
     )
-
-
-def innermost_user_frame(exc: BaseException) -> tuple[str, int] | None:
-    """``(file, line)`` of the innermost frame of user code in ``exc``'s traceback, or ``None``."""
-    tb = exc.__traceback__
-    found = None
-    while tb is not None:
-        filename = tb.tb_frame.f_code.co_filename
-        if not (
-            filename.startswith(_TORCH_DIR)
-            or filename.startswith(_TOOLKIT_DIR)
-            or filename.startswith(_STDLIB_DIR)
-            or filename.startswith("<frozen")
-        ):
-            found = (filename, tb.tb_lineno)
-        tb = tb.tb_next
-    return found
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,6 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import linecache
-import os
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -56,7 +55,8 @@ from toolkit.analysis.differential import (
     run_variant,
     seed_everything,
 )
-from toolkit.analysis.escapes import Escape, InstrumentedTrace, TracerWarningAt, innermost_user_frame, record_trace
+from toolkit.analysis.escapes import Escape, InstrumentedTrace, TracerWarningAt, record_trace
+from toolkit.frames import innermost_user_frame, is_torch_path
 from toolkit.analysis.lost_flow_findings import CATEGORIES, PROVEN, SUSPECTED, Counterexample, Finding
 from toolkit.analysis.lost_flow_lint import lint_model
 from toolkit.analysis.lost_flow_localise import Evidence, entry_location, explain_divergence, suspected_findings
@@ -81,7 +81,6 @@ __all__ = [
 
 _JIT_DEPRECATION = r"`torch\.jit\.[\w.]+` is deprecated"
 _PROGRESS_DELAY_S = 2.0
-_TORCH_DIR = os.path.dirname(torch.__file__) + os.sep
 
 
 @dataclass(frozen=True)
@@ -631,7 +630,7 @@ def _script(bench: Workbench, traced_graph: Graph | None) -> tuple[Graph | None,
     for node in diff_graphs(traced_graph, scripted_graph).lost_control_flow:
         if node.source is None or _has_constant_condition(scripted_graph, node):
             continue
-        if os.path.abspath(node.source.file).startswith(_TORCH_DIR):
+        if is_torch_path(node.source.file):
             continue  # control flow inside torch's own functions (F.interpolate...) is not the user's
         lost.setdefault((node.source.file, node.source.line), node)
     return scripted_graph, None, lost

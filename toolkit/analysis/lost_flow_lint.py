@@ -19,16 +19,16 @@ from __future__ import annotations
 
 import ast
 import inspect
-import os
 import textwrap
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
 import torch
 
+from toolkit.frames import is_torch_path
+
 __all__ = ["LintHit", "lint_model"]
 
-_TORCH_DIR = os.path.dirname(torch.__file__) + os.sep
 _MAX_FUNCTIONS = 60
 
 # method calls on a tensor that return Python values or sizes, not tensors
@@ -104,7 +104,7 @@ def _is_user_code(fn: Any) -> bool:
         path = inspect.getsourcefile(fn)
     except TypeError:
         return False
-    return bool(path) and not os.path.abspath(path).startswith(_TORCH_DIR)
+    return bool(path) and not is_torch_path(path)
 
 
 def _lint_function(fn: Callable, owner: Any, *, is_entry: bool) -> tuple[list[LintHit], list[tuple[Callable, Any]]] | None:

@@ -22,7 +22,6 @@ Where each field comes from:
 from __future__ import annotations
 
 import linecache
-import os
 import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable
@@ -30,6 +29,7 @@ from typing import Any, Iterable
 import torch
 
 from toolkit.errors import NotTorchScriptError
+from toolkit.frames import is_library_path
 from toolkit.ir.model import (
     ROOT_SCOPE,
     Block,
@@ -66,8 +66,6 @@ _MANGLE = re.compile(r"___torch_mangle_\d+\.")
 _HIERARCHY_TYPE = re.compile(r"\((\w*)\)(?:\.|$)")
 _SCRIPT_SOURCE = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+)')
 _TRACE_FRAME = re.compile(r"^(?P<file>.+)\((?P<line>\d+)\): (?P<func>.+)$")
-_TORCH_DIR = os.path.dirname(torch.__file__) + os.sep
-_TOOLKIT_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 _SCALAR_TYPE_TO_DTYPE = {
     "Float": "float32",
     "Double": "float64",
@@ -420,14 +418,9 @@ def _source_location(n: torch._C.Node) -> SourceLocation | None:
         return _location(m.group("file"), int(m.group("line")))
     for frame in text.splitlines():
         m = _TRACE_FRAME.match(frame.strip())
-        if m and not _is_library_file(m.group("file")):
+        if m and not is_library_path(m.group("file")):
             return _location(m.group("file"), int(m.group("line")))
     return None
-
-
-def _is_library_file(path: str) -> bool:
-    absolute = os.path.abspath(path) if not path.startswith("<") else path
-    return absolute.startswith(_TORCH_DIR) or absolute.startswith(_TOOLKIT_DIR) or path.startswith("<frozen")
 
 
 def _location(file: str, line: int) -> SourceLocation:
