@@ -1,0 +1,103 @@
+"""Keep widget state out of saved notebooks, so lesson files stay small and show pictures.
+
+Why: ``nbconvert --execute`` (and JupyterLab with "Save Widget State Automatically") stores
+every widget's state in ``metadata.widgets``: for these views, the graph data and once the
+850 kB front-end bundle. And an output that still names a widget model shows "Error
+displaying widget: model not found" in JupyterLab until its cell is run again, even though
+the same output carries a static picture.
+
+:func:`strip_widget_state` removes ``metadata.widgets`` and, from each output that *also*
+has a static picture (SVG, PNG or HTML), the widget reference, so the saved notebook shows
+the static fallback everywhere: GitHub, nbconvert, JupyterLab before the cell is re-run.
+Outputs that have nothing but the widget are left alone. nbval never compares widget
+references, so stripped notebooks still pass ``pytest --nbval``.
+
+Command line (``--check`` changes nothing and exits 1 when a file would change)::
+
+    python -m toolkit.widgets.notebook_state [--check] notebooks/*.ipynb
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import stat
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any, Sequence
+
+from toolkit.widgets.errors import NotebookStateError
+
+__all__ = ["strip_notebook_file", "strip_widget_state"]
+
+WIDGET_VIEW_MIME = "application/vnd.jupyter.widget-view+json"
+_STATIC_MIMES = ("image/svg+xml", "image/png", "text/html")
+
+
+def strip_widget_state(notebook: dict[str, Any]) -> bool:
+    """Remove widget state and widget references that have a static alternative, in place.
+
+    Args:
+        notebook: a notebook as parsed JSON (nbformat 4).
+
+    Returns:
+        True when something was removed.
+    """
+    changed = notebook.get("metadata", {}).pop("widgets", None) is not None
+    for cell in notebook.get("cells", []):
+        for output in cell.get("outputs", []) if cell.get("cell_type") == "code" else []:
+            data = output.get("data")
+            if isinstance(data, dict) and WIDGET_VIEW_MIME in data and any(m in data for m in _STATIC_MIMES):
+                del data[WIDGET_VIEW_MIME]
+                changed = True
+    return changed
+
+
+def strip_notebook_file(path: str | os.PathLike[str], *, check: bool = False) -> bool:
+    """Strip one ``.ipynb`` file (atomically); with ``check``, only report.
+
+    Returns:
+        True when the file had (or, with ``check``, would have had) something removed.
+
+    Raises:
+        NotebookStateError: the file is not a notebook (bad JSON or no ``cells``), naming the file.
+    """
+    path = Path(path)
+    try:
+        notebook = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise NotebookStateError(f"{path} is not a notebook: invalid JSON ({exc}). Fix: pass .ipynb files.") from None
+    if not isinstance(notebook, dict) or "cells" not in notebook:
+        raise NotebookStateError(f"{path} is not a notebook: it has no 'cells'. Fix: pass .ipynb files.")
+    changed = strip_widget_state(notebook)
+    if changed and not check:
+        text = json.dumps(notebook, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+        mode = stat.S_IMODE(path.stat().st_mode)
+        handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as f:
+                f.write(text)
+            os.chmod(temp, mode)  # mkstemp makes 0600; keep the notebook's own mode
+            os.replace(temp, path)
+        except BaseException:
+            if os.path.exists(temp):
+                os.unlink(temp)
+            raise
+    return changed
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m toolkit.widgets.notebook_state", description=__doc__.splitlines()[0])
+    parser.add_argument("notebooks", nargs="+", type=Path)
+    parser.add_argument("--check", action="store_true", help="change nothing; exit 1 if a file carries widget state")
+    args = parser.parse_args(argv)
+    dirty = [p for p in args.notebooks if strip_notebook_file(p, check=args.check)]
+    for p in dirty:
+        print(f"{'would strip' if args.check else 'stripped'} widget state: {p}")
+    return 1 if (args.check and dirty) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

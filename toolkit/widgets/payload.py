@@ -1,0 +1,314 @@
+"""Everything the browser widget needs about one graph, as plain JSON-ready data.
+
+Why a payload of its own: the browser must expand, fold, search, show details and link
+graph to code without a round trip to the kernel (the kernel may be busy running the next
+cell). So the widget gets, once, the view graph (exactly what the static DOT writer draws),
+plus what a click needs: node details, the TorchScript code of each module with the line
+each node became, and the user's Python lines.
+
+The payload is built from the render layer's plain data (:class:`GraphView`,
+:class:`CodeSection`) and the IR; it never touches torch.
+"""
+
+from __future__ import annotations
+
+import linecache
+import os
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping, Sequence
+
+from toolkit.ir.codemap import map_code_lines
+from toolkit.ir.model import Graph, Node, NodeKind, Value
+from toolkit.render.display import CodeSection, GraphView
+from toolkit.render.dot import DotOptions
+from toolkit.render.view import ViewGraph
+from toolkit.widgets.folds import find_folds
+
+__all__ = ["WidgetLimits", "count_drawn", "graph_payload", "initial_options"]
+
+PAYLOAD_FORMAT = 1
+
+
+@dataclass(frozen=True)
+class WidgetLimits:
+    """Size limits that keep the page responsive.
+
+    Attributes:
+        auto_expand_nodes: when the caller set no depth, the first view is the deepest
+            expansion that draws at most this many boxes (a ResNet-50 opens at its stages).
+        max_layout_nodes: the widget never lays out more boxes than this at once; a bigger
+            request is refused with a message instead of freezing the page.
+        context_lines: lines of Python shown around each source line a node came from.
+        max_attribute_chars: attribute values longer than this are shortened in details.
+    """
+
+    auto_expand_nodes: int = 120
+    max_layout_nodes: int = 1500
+    context_lines: int = 2
+    max_attribute_chars: int = 160
+
+
+def graph_payload(
+    view: GraphView,
+    sections: Sequence[CodeSection] = (),
+    *,
+    limits: WidgetLimits = WidgetLimits(),
+    notice: str = "",
+) -> dict[str, Any]:
+    """The widget's data for ``view``.
+
+    Args:
+        view: the static graph view (IR graph, view graph, drawing options).
+        sections: TorchScript code per module; without them the graph's own ``.code`` is the
+            only section.
+        limits: size limits (also sent to the browser).
+        notice: a message shown above the graph (e.g. why it opened collapsed).
+    """
+    g, vg = view.graph, view.view
+    sections = tuple(sections) or _own_code_section(g)
+    code_links = _code_links(g, vg, sections)
+    python_files, python_links = _python_sources(vg, context=limits.context_lines)
+    names = _file_names(vg)
+    return {
+        "format": PAYLOAD_FORMAT,
+        "name": vg.name,
+        "origin": g.origin.value,
+        "view": vg.to_json(),
+        "folds": [f.to_json() for f in find_folds(vg)],
+        "details": {n.id: _details(g, n.id, limits, names) for n in vg.nodes},
+        "code": {
+            "sections": [
+                {"title": s.title, "path": list(s.path), "lines": s.text.splitlines(),
+                 "marks": {str(k): list(v) for k, v in s.marks.items()}}
+                for s in sections
+            ],
+            "links": code_links,
+        },
+        "python": {"files": python_files, "links": python_links},
+        "limits": {"maxLayoutNodes": limits.max_layout_nodes},
+        "rankdir": view.options.rankdir,
+        "edgeLabels": view.options.edge_labels,
+        "notice": notice,
+    }
+
+
+def initial_options(view: GraphView, limits: WidgetLimits = WidgetLimits()) -> tuple[DotOptions, str]:
+    """The options the widget opens with, and a notice when they differ from ``view``'s.
+
+    A view drawn with no depth and no explicit expansion opens at the deepest depth that
+    draws at most ``limits.auto_expand_nodes`` boxes; any view that would draw more than
+    ``limits.max_layout_nodes`` is collapsed until it fits, or to depth 0.
+    """
+    options = view.options
+    drawn = count_drawn(view.view, options)
+    untouched = options.depth is None and not options.expanded and not options.collapsed
+    budget = limits.auto_expand_nodes if untouched else limits.max_layout_nodes
+    if drawn <= budget:
+        return options, ""
+    max_depth = max((c.module_depth for c in view.view.clusters if c.kind == "module"), default=0)
+    start = max_depth - 1 if options.depth is None else min(options.depth, max_depth) - 1
+    depth = 0
+    for candidate in range(start, -1, -1):
+        if count_drawn(view.view, _with_depth(options, candidate)) <= budget:
+            depth = candidate
+            break
+    chosen = _with_depth(options, depth)
+    after = count_drawn(view.view, chosen)
+    total = count_drawn(view.view, DotOptions())
+    if untouched:
+        notice = (
+            f"{total:,} boxes fully expanded: opened at depth {depth} ({after:,} boxes)."
+            " Click a module to open it, or raise the depth."
+        )
+    else:
+        notice = (
+            f"{drawn:,} boxes is more than this view lays out at once ({limits.max_layout_nodes:,}):"
+            f" opened at depth {depth} ({after:,} boxes). Open modules one at a time, or search."
+        )
+    if after > limits.max_layout_nodes:
+        notice += f" Even collapsed it has {after:,} boxes, so only the first {limits.max_layout_nodes:,} are drawn."
+    return chosen, notice
+
+
+def _with_depth(options: DotOptions, depth: int) -> DotOptions:
+    return DotOptions(
+        depth=depth,
+        expanded=frozenset(),
+        collapsed=options.collapsed,
+        rankdir=options.rankdir,
+        edge_labels=options.edge_labels,
+    )
+
+
+def count_drawn(view: ViewGraph, options: DotOptions) -> int:
+    """Boxes the static DOT writer draws for ``options``: visible nodes plus collapsed modules."""
+    parent = {c.key: c.parent for c in view.clusters}
+    collapsed = {
+        c.key
+        for c in view.clusters
+        if c.kind == "module"
+        and (
+            c.key in options.collapsed
+            or (options.depth is not None and c.module_depth > options.depth and c.key not in options.expanded)
+        )
+    }
+    cache: dict[str, str | None] = {}
+
+    def outermost(key: str) -> str | None:
+        if key in cache:
+            return cache[key]
+        found, k = None, key
+        while k:
+            if k in collapsed:
+                found = k
+            k = parent[k]
+        cache[key] = found
+        return found
+
+    boxes: set[str] = set()
+    count = 0
+    for n in view.nodes:
+        rep = outermost(n.cluster)
+        if rep is None:
+            count += 1
+        else:
+            boxes.add(rep)
+    return count + len(boxes)
+
+
+# ---------------------------------------------------------------------------------------------
+# Node details
+# ---------------------------------------------------------------------------------------------
+
+
+def _file_names(vg: ViewGraph) -> dict[str, str]:
+    """How each source file is named to a student (notebook cells get "notebook cell")."""
+    files = list(dict.fromkeys(n.source[0] for n in vg.nodes if n.source is not None))
+    cells = [f for f in files if _is_notebook_cell(f)]
+    return {f: _display_name(f, cells) for f in files}
+
+
+def _details(g: Graph, view_id: str, limits: WidgetLimits, names: Mapping[str, str]) -> dict[str, Any]:
+    if view_id.startswith("in:"):
+        value = g.value(view_id[3:])
+        return {"op": "graph input", "kind": "input", "outputs": [_value_row(value)]}
+    if view_id == "out":
+        return {"op": "graph output", "kind": "output", "inputs": [_value_row(g.value(v)) for v in g.outputs]}
+    n = g.node(view_id)
+    details: dict[str, Any] = {
+        "op": n.op,
+        "kind": n.kind.value,
+        "scope": n.scope.dotted,
+        "inputs": [_input_row(g, name, n.arg_names[i] if i < len(n.arg_names) else "") for i, name in enumerate(n.inputs)],
+        "outputs": [_value_row(v) for v in n.outputs],
+        "attributes": [[k, _short(v, limits.max_attribute_chars)] for k, v in sorted(n.attributes.items())],
+    }
+    if n.source is not None:
+        name = names.get(n.source.file) or os.path.basename(n.source.file)
+        details["source"] = [name, n.source.line, n.source.text or ""]
+    if n.blocks:
+        details["blocks"] = [
+            {"id": b.id, "nodes": sum(1 for _ in b.walk()), "inputs": [v.name for v in b.inputs], "outputs": list(b.outputs)}
+            for b in n.blocks
+        ]
+    return details
+
+
+def _input_row(g: Graph, name: str, arg: str) -> list[Any]:
+    row = _value_row(g.value(name))
+    producer = g.producer(name)
+    constant = ""
+    if producer is not None and producer.kind is NodeKind.CONSTANT:
+        constant = _short(producer.attributes.get("value"), 60)
+    return row + [arg, constant]
+
+
+def _value_row(v: Value) -> list[Any]:
+    return [v.name, v.type, v.dtype or "", v.shape_text]
+
+
+def _short(value: Any, limit: int) -> str:
+    text = value if isinstance(value, str) else repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# ---------------------------------------------------------------------------------------------
+# Graph <-> code
+# ---------------------------------------------------------------------------------------------
+
+
+def _own_code_section(g: Graph) -> tuple[CodeSection, ...]:
+    if not g.code:
+        return ()
+    return (CodeSection(title=f"{g.name}", path=(), text=g.code),)
+
+
+def _code_links(g: Graph, vg: ViewGraph, sections: Sequence[CodeSection]) -> dict[str, list[int]]:
+    """``node id -> [section index, line]`` for every view node matched to a code line."""
+    index = {s.path: i for i, s in enumerate(sections)}
+    mapping = map_code_lines(g, {s.path: s.text for s in sections})
+    links: dict[str, list[int]] = {}
+    for n in vg.nodes:
+        at = mapping.line_of(n.id)
+        if at is not None and at.path in index:
+            links[n.id] = [index[at.path], at.line]
+    return links
+
+
+def _python_sources(vg: ViewGraph, *, context: int) -> tuple[list[dict[str, Any]], dict[str, list[int]]]:
+    """The user's source lines the nodes came from, as hunks per file, and node links."""
+    by_file: dict[str, set[int]] = {}
+    for n in vg.nodes:
+        if n.source is not None:
+            by_file.setdefault(n.source[0], set()).add(n.source[1])
+    files: list[dict[str, Any]] = []
+    file_index: dict[str, int] = {}
+    names = _file_names(vg)
+    for path, lines in by_file.items():
+        hunks = _hunks(path, sorted(lines), context=context)
+        if not hunks:
+            continue
+        file_index[path] = len(files)
+        files.append({"name": names[path], "path": path, "hunks": hunks})
+    links = {
+        n.id: [file_index[n.source[0]], n.source[1]]
+        for n in vg.nodes
+        if n.source is not None and n.source[0] in file_index
+    }
+    return files, links
+
+
+def _is_notebook_cell(path: str) -> bool:
+    """ipykernel compiles each cell to ``<tmp>/ipykernel_<pid>/<hash>.py``; IPython uses ``<ipython-input-…>``."""
+    parent = os.path.basename(os.path.dirname(path))
+    return parent.startswith("ipykernel_") or path.startswith("<ipython-input-")
+
+
+def _display_name(path: str, cells: list[str]) -> str:
+    """A file's base name; notebook cells get "notebook cell" (numbered when there are several)."""
+    if path in cells:
+        return "notebook cell" if len(cells) == 1 else f"notebook cell {cells.index(path) + 1}"
+    return os.path.basename(path) or path
+
+
+def _hunks(path: str, lines: Iterable[int], *, context: int) -> list[dict[str, Any]]:
+    spans: list[list[int]] = []
+    for line in lines:
+        start, end = max(1, line - context), line + context
+        if spans and start <= spans[-1][1] + 1:
+            spans[-1][1] = max(spans[-1][1], end)
+        else:
+            spans.append([start, end])
+    hunks = []
+    for start, end in spans:
+        text = [linecache.getline(path, i).rstrip("\n") for i in range(start, end + 1)]
+        while text and not text[-1].strip():
+            text.pop()
+        if any(t.strip() for t in text):
+            hunks.append({"start": start, "lines": text})
+    return hunks
+
+
+def compare_pairs(matched: Iterable[tuple[str, str]], traced: Mapping[str, Any], scripted: Mapping[str, Any]) -> list[list[str]]:
+    """``[trace id, script id]`` pairs whose nodes both appear in their view graphs."""
+    return [[t, s] for s, t in matched if t in traced and s in scripted]
