@@ -6,7 +6,7 @@ PORT   ?= 8888
 NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with notebooks/nbval_sanitize.cfg
 ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 
-.PHONY: setup lab test test-unit test-notebooks test-browser bench clean
+.PHONY: setup lab test test-unit test-notebooks test-browser bench bench-widgets js clean
 
 setup:
 	@WITH_BROWSER=1 ./scripts/bootstrap.sh
@@ -24,12 +24,21 @@ test-unit:
 
 test-notebooks:
 	$(PY) -m pytest -q $(NBVAL) notebooks
+	$(PY) -m toolkit.widgets.notebook_state --check notebooks/*.ipynb
 
 test-browser:
-	@if [ -d tests/browser ]; then $(PY) -m pytest -q tests/browser -m browser; else echo "no browser tests yet"; fi
+	TOOLKIT_REQUIRE_BROWSER=1 $(PY) -m pytest -q tests/browser -m browser
 
 bench: setup
 	$(PY) bench/render.py
+	$(PY) bench/lost_flow.py
+	$(PY) bench/pipeline.py --device cpu
+
+bench-widgets: setup
+	$(PY) bench/widgets.py --markdown
+
+js:  # maintainers only: rebuild toolkit/widgets/static/ from js/ (Node 18+ and npm)
+	cd js && npm ci && npm run build
 
 clean:
 	rm -rf $(VENV) build *.egg-info artifacts

@@ -19,12 +19,14 @@ from toolkit.errors import (
     GraphLintError,
     MissingDependencyError,
     MissingExampleInputsError,
+    NotebookStateError,
     NotTorchScriptError,
     PartitionError,
     PipelineError,
     ScriptingError,
     ToolkitError,
     TracingError,
+    WidgetSelectionError,
 )
 from toolkit.ir import Graph, Node, NodeKind, graph, lint, to_text
 from toolkit.render import code, compare, show, to_dot
@@ -45,6 +47,7 @@ __all__ = [
     "MissingExampleInputsError",
     "Node",
     "NodeKind",
+    "NotebookStateError",
     "NotTorchScriptError",
     "PartitionError",
     "Pipeline",
@@ -54,6 +57,7 @@ __all__ = [
     "TraceReport",
     "TracerWarningRecord",
     "TracingError",
+    "WidgetSelectionError",
     "code",
     "check_trace",
     "compare",

@@ -10,6 +10,8 @@ student reads in a notebook cell. Catch ``ToolkitError`` to catch them all::
     ├── TracingError               torch.jit.trace failed
     ├── MissingDependencyError     an optional package or the graphviz binary is absent
     ├── GraphLintError             an IR graph broke one of its invariants
+    ├── WidgetSelectionError       a widget selection names a node the widget does not draw
+    ├── NotebookStateError         a file given to the widget-state stripper is not a notebook
     ├── PipelineError              InferenceOp / Pipeline misuse (bad inputs, bad files)
     │   ├── FeedError              missing, extra or ill-typed pipeline inputs (toolkit.pipeline; also a TypeError)
     │   └── DeviceError            a device that does not exist, or a GPU op asked to load on the CPU
@@ -26,6 +28,8 @@ __all__ = [
     "TracingError",
     "MissingDependencyError",
     "GraphLintError",
+    "WidgetSelectionError",
+    "NotebookStateError",
     "PipelineError",
     "DeviceError",
     "PartitionError",
@@ -58,6 +62,14 @@ class MissingDependencyError(ToolkitError, ImportError):
 
 class GraphLintError(ToolkitError, AssertionError):
     """An IR graph broke a well-formedness invariant (a bug in the toolkit, or a hand-made graph)."""
+
+
+class WidgetSelectionError(ToolkitError, ValueError):
+    """A widget selection names a node, box or cluster the widget does not draw."""
+
+
+class NotebookStateError(ToolkitError, ValueError):
+    """A file handed to the widget-state stripper is not a notebook."""
 
 
 class PipelineError(ToolkitError):

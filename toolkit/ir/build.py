@@ -30,6 +30,7 @@ import torch
 
 from toolkit.errors import NotTorchScriptError
 from toolkit.frames import is_library_path
+from toolkit.ir.codemap import with_code_lines
 from toolkit.ir.model import (
     ROOT_SCOPE,
     Block,
@@ -216,13 +217,15 @@ class _Builder:
         inputs = tuple(self._value(v) for v in g_inputs)
         nodes = self._nodes(g.nodes(), prefix="")
         outputs = tuple(self.by_unique[v.unique()] for v in g.outputs())
-        return Graph(
-            name=name,
-            origin=self.origin,
-            inlined=inlined,
-            top=Block(id="top", inputs=inputs, nodes=nodes, outputs=outputs),
-            module_type=module_type,
-            code=code,
+        return with_code_lines(
+            Graph(
+                name=name,
+                origin=self.origin,
+                inlined=inlined,
+                top=Block(id="top", inputs=inputs, nodes=nodes, outputs=outputs),
+                module_type=module_type,
+                code=code,
+            )
         )
 
     # -- values ---------------------------------------------------------------------------
