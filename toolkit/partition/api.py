@@ -1,0 +1,370 @@
+"""``trace``, ``analyze_model`` and ``plan_of``: torch-neuron's trace API on CUDA and the CPU.
+
+``trace`` keeps torch-neuron's signature (``compiler_args``, ``compiler_timeout``,
+``compiler_workdir``, ``subgraph_builder_function``, ``minimum_segment_size``, ``fallback``,
+``dynamic_batch_size``, other keywords to ``torch.jit.trace``) and adds ``supported`` (what the
+accelerator can run) and ``device``. Inside, the options are grouped in two frozen
+dataclasses, :class:`PartitionOptions` and :class:`~toolkit.partition.backends.CompilerOptions`.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
+
+import torch
+
+from toolkit.analysis.partition import Proposal, Target, propose
+from toolkit.analysis.support import NodeInfo, SupportRule, UserFunction, as_rule, chain
+from toolkit.errors import PartitionError
+from toolkit.partition.apply import apply_proposal, workdir, write_text
+from toolkit.partition.backends import CompilerOptions, magnitude, max_abs_diff
+from toolkit.partition.batch import check_batches, find_baked_constants, require_batch_major, traced_batch
+from toolkit.partition.capture import Captured, capture
+from toolkit.partition.codegen import chunked_batch_source
+from toolkit.partition.diagnostics import Notes
+from toolkit.partition.plan import BatchReport, PartitionPlan
+
+__all__ = ["PartitionOptions", "trace", "analyze_model", "plan_of", "resolve_device"]
+
+_PLAN_ATTRIBUTE = "partition_plan"
+_PLAN_CACHE = "_toolkit_partition_plan"
+
+
+@dataclass(frozen=True)
+class PartitionOptions:
+    """How to split the model (torch-neuron's partitioning knobs plus ``supported``).
+
+    Attributes:
+        supported: what the accelerator can run: ``None`` (the backend's real coverage), a
+            profile name (``"cuda"``, ``"cpu"``, ``"neuron-like"``), a collection of op kinds,
+            a support rule, or a predicate ``node -> bool``.
+        subgraph_builder_function: ``node -> bool``; False keeps the node on the CPU.
+        minimum_segment_size: accelerator segments with fewer compute ops fall back to the CPU.
+        fallback: allow CPU fallback at all.
+        dynamic_batch_size: accept any batch size on dimension 0.
+    """
+
+    supported: Any = None
+    subgraph_builder_function: Callable[[NodeInfo], object] | None = None
+    minimum_segment_size: int = 2
+    fallback: bool = True
+    dynamic_batch_size: bool = False
+
+    def __post_init__(self) -> None:
+        size = self.minimum_segment_size
+        if isinstance(size, bool) or not isinstance(size, int) or size < 0:
+            raise PartitionError(
+                f"minimum_segment_size must be a non-negative int, not {size!r}. It counts the compute"
+                " ops of an accelerator segment; 0 or 1 keeps every supported op on the accelerator."
+            )
+        if self.subgraph_builder_function is not None and not callable(self.subgraph_builder_function):
+            raise PartitionError(
+                f"subgraph_builder_function must be callable (node -> bool), not"
+                f" {type(self.subgraph_builder_function).__name__}."
+            )
+
+    def rule(self, device: torch.device) -> SupportRule:
+        """The support rule these options describe for ``device``."""
+        base = as_rule(self.supported, default=device.type)
+        if self.subgraph_builder_function is None:
+            return base
+        return chain(base, UserFunction(self.subgraph_builder_function))
+
+
+def resolve_device(device: Any, notes: Notes) -> torch.device:
+    """``device`` as a torch.device; ``None`` means CUDA when available, else the CPU with a note.
+
+    Raises:
+        PartitionError: the device is not CUDA or the CPU, or CUDA was asked for but is absent.
+    """
+    if device is None:
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        notes.add(
+            "CUDA is not available, so the accelerator segments run on the CPU (device='cpu'); the"
+            " partition, reasons and transfers are those a GPU would get. Pass device= to choose."
+        )
+        return torch.device("cpu")
+    try:
+        resolved = torch.device(device)
+    except (RuntimeError, TypeError):
+        raise PartitionError(f"device={device!r} is not a device. Fix: device='cuda', 'cuda:1' or 'cpu'.") from None
+    if resolved.type not in ("cuda", "cpu"):
+        raise PartitionError(
+            f"device={device!r}: toolkit.partition compiles for CUDA or the CPU only. Fix: device='cuda' or 'cpu'."
+        )
+    if resolved.type == "cuda" and not torch.cuda.is_available():
+        raise PartitionError(
+            f"device={device!r} but CUDA is not available on this machine. Fix: device='cpu', or"
+            " leave device=None to use CUDA only where it exists."
+        )
+    return resolved
+
+
+def _propose(captured: Captured, options: PartitionOptions, device: torch.device) -> tuple[Proposal, SupportRule]:
+    rule = options.rule(device)
+    size = options.minimum_segment_size if options.fallback else 0
+    return propose(captured.graph, rule, minimum_segment_size=size), rule
+
+
+def _cpu_ops(proposal: Proposal) -> list[str]:
+    lines = []
+    for node_id, decision in proposal.decisions.items():
+        if decision.target is Target.CPU:
+            node = proposal.graph.node(node_id)
+            where = f"{node.source.file.rsplit('/', 1)[-1]}:{node.source.line}" if node.source else "no source line"
+            scope = f", in {node.scope.dotted}" if node.scope.path else ""
+            reason = decision.reason.value if decision.reason else "unsupported"
+            lines.append(f"  - {node_id} {node.op} ({where}{scope}): {reason}: {decision.detail}")
+    return lines
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _describe(model: Any) -> str:
+    return getattr(model, "__name__", None) or type(model).__name__
+
+
+def analyze_model(
+    model: Any,
+    example_inputs: Any,
+    *,
+    supported: Any = None,
+    subgraph_builder_function: Callable[[NodeInfo], object] | None = None,
+    minimum_segment_size: int = 2,
+    device: Any = None,
+    **trace_kwargs: Any,
+) -> PartitionPlan:
+    """Trace and partition without compiling (torch-neuron's ``analyze_model``).
+
+    Returns:
+        The :class:`~toolkit.partition.plan.PartitionPlan`: ``print(plan)`` shows the
+        neuron-style summary lines and the per-op table (kind, count, placement, and exactly
+        one reason code for every op on the CPU); ``plan.op_rows()`` has one row per op.
+    """
+    notes = Notes()
+    options = PartitionOptions(
+        supported=supported,
+        subgraph_builder_function=subgraph_builder_function,
+        minimum_segment_size=minimum_segment_size,
+    )
+    resolved = resolve_device(device, notes)
+    captured = capture(model, example_inputs, **trace_kwargs)
+    proposal, rule = _propose(captured, options, resolved)
+    return PartitionPlan(proposal=proposal, device=str(resolved), profile=rule.label, notes=tuple(notes.lines))
+
+
+def trace(
+    model: Any,
+    example_inputs: Any,
+    *,
+    supported: Any = None,
+    subgraph_builder_function: Callable[[NodeInfo], object] | None = None,
+    minimum_segment_size: int = 2,
+    fallback: bool = True,
+    dynamic_batch_size: bool = False,
+    device: Any = None,
+    compiler_args: Sequence[str] | None = None,
+    compiler_timeout: float | None = None,
+    compiler_workdir: str | None = None,
+    **trace_kwargs: Any,
+) -> torch.jit.ScriptModule:
+    """Trace ``model``, run what the accelerator supports there and the rest on the CPU.
+
+    Args:
+        model: an ``nn.Module``, a bound ``forward``, or a function of tensors.
+        example_inputs: a tensor or a tuple of tensors.
+        supported: what the accelerator can run: ``None`` for the backend's real coverage (any
+            ``aten::`` op with tensor outputs on CUDA), a profile name (``"cuda"``, ``"cpu"``,
+            ``"neuron-like"``), a set of op kinds (``{"aten::_convolution", ...}``), a rule from
+            :mod:`toolkit.analysis.support`, or a predicate ``node -> bool``.
+        subgraph_builder_function: called on every compute node; returning False keeps it on
+            the CPU. ``node.name`` is the tuple of module class names it sits in, root first,
+            so ``'ExampleConvolutionLayer' in node.name`` works; ``node.kind``, ``node.scope``,
+            ``node.path`` and ``node.source`` (file and line) are there too.
+        minimum_segment_size: an accelerator segment with fewer *compute ops* runs on the CPU.
+            Compute ops are ``aten`` operators that read or write tensor data. Views
+            (``view``, ``reshape``, ``flatten``, ``permute``...), shape and scalar ops
+            (``aten::size``, ``aten::Int``, ``prim::NumToTensor``), constants, attribute reads
+            and list/tuple packing do not count.
+        fallback: with False, any op that cannot run on the accelerator (or a segment that
+            fails to compile) raises :class:`~toolkit.errors.PartitionError` listing each op
+            and its reason, and ``minimum_segment_size`` is ignored.
+        dynamic_batch_size: accept any batch size on dimension 0; checked against the eager
+            model at batches 1, B, B+3 and 2B+1. Batch-baked constants are reported and the
+            model then runs in chunks of the traced batch, as torch-neuron does.
+        device: the accelerator: ``None`` is CUDA when available, else the CPU with a note.
+        compiler_args: passed to the segment compiler. The TorchScript compiler understands
+            ``["--reject-op", "aten::tanh"]``: refuse segments containing that op, to see the
+            compile-failure fallback on any machine.
+        compiler_timeout: seconds for compiling all segments; exceeding it raises
+            :class:`~toolkit.partition.backends.CompileTimeout` (a ``subprocess.TimeoutExpired``).
+        compiler_workdir: keep the generated source (``tsk_partition_*.py``), ``plan.txt`` and
+            ``compile.log`` in this folder.
+        **trace_kwargs: passed to ``torch.jit.trace`` (``strict=False``, ``check_trace=False``...).
+
+    Returns:
+        A ``torch.jit.ScriptModule``: saves with ``torch.jit.save`` and loads with
+        ``torch.jit.load`` in any process, with no import needed; segments follow their weights,
+        so ``map_location="cpu"`` runs a CUDA-partitioned model on a CPU-only machine.
+        ``toolkit.partition.plan_of(result)`` gives the plan.
+
+    Raises:
+        PartitionError: bad options, ``fallback=False`` with CPU ops, or a dynamic-batch check
+            that fails.
+        TracingError: ``torch.jit.trace`` failed.
+    """
+    notes = Notes()
+    options = PartitionOptions(
+        supported=supported,
+        subgraph_builder_function=subgraph_builder_function,
+        minimum_segment_size=minimum_segment_size,
+        fallback=fallback,
+        dynamic_batch_size=dynamic_batch_size,
+    )
+    compiler = CompilerOptions(
+        args=tuple(compiler_args or ()), timeout=compiler_timeout, workdir=compiler_workdir
+    )
+    resolved = resolve_device(device, notes)
+    captured = capture(model, example_inputs, **trace_kwargs)
+    if dynamic_batch_size:
+        with torch.no_grad():
+            require_batch_major(captured.traced(*captured.example_inputs), traced_batch(captured.example_inputs))
+    proposal, rule = _propose(captured, options, resolved)
+    if not fallback:
+        cpu = _cpu_ops(proposal)
+        if cpu:
+            raise PartitionError(
+                f"fallback=False, but {len(cpu)} operation(s) of {_describe(model)} cannot run on {resolved}:\n"
+                + "\n".join(cpu)
+                + "\nFix: allow CPU fallback (fallback=True), or widen supported= / subgraph_builder_function."
+            )
+    if not proposal.segments_on(Target.ACCELERATOR):
+        notes.add(
+            f"no operation of {_describe(model)} runs on {resolved}: the model runs entirely on the CPU"
+            f" ({_plural(len([d for d in proposal.decisions.values() if d.target is Target.CPU]), 'CPU op')})."
+            " See toolkit.partition.analyze_model(...) for the reason of each op."
+        )
+    compile_log: list[str] = []
+    applied = apply_proposal(captured, proposal, device=resolved, compiler_options=compiler, log=compile_log.append)
+    if applied.failures:
+        if not fallback:
+            raise PartitionError(
+                f"fallback=False, but {len(applied.failures)} segment(s) failed to compile for {resolved}: "
+                + "; ".join(f"segment {i}: {why}" for i, why in sorted(applied.failures.items()))
+            )
+        for index, why in sorted(applied.failures.items()):
+            notes.add(f"segment {index} failed to compile for {resolved} ({why}); falling back to the CPU for it")
+    module = applied.module
+    batch_report = None
+    if dynamic_batch_size:
+        module, batch_report = _dynamic_batch(captured, module, resolved, notes, trace_kwargs)
+    else:
+        _check_result(module, captured, resolved, notes)
+    plan = PartitionPlan(
+        proposal=applied.proposal,
+        device=str(resolved),
+        profile=rule.label,
+        compiled=applied.compiled,
+        notes=tuple(notes.lines),
+        batch=batch_report,
+    )
+    setattr(module, _PLAN_ATTRIBUTE, plan.to_json())
+    object.__setattr__(module, _PLAN_CACHE, plan)
+    if compiler.workdir is not None:
+        with workdir(compiler.workdir) as folder:
+            write_text(folder, "plan.txt", plan.report() + "\n")
+            write_text(folder, "compile.log", "\n".join(compile_log) + "\n")
+    return module
+
+
+def _tolerance(device: torch.device) -> float:
+    """Relative tolerance against the eager model: exact on the CPU; TF32 rounding on CUDA."""
+    return 1e-5 if device.type == "cpu" else 1e-2
+
+
+def _check_result(module: torch.jit.ScriptModule, captured: Captured, device: torch.device, notes: Notes) -> None:
+    with torch.no_grad():
+        want = captured.traced(*captured.example_inputs)
+        got = module(*captured.example_inputs)
+    diff = max_abs_diff(got, want)
+    scale = max(1.0, magnitude(want))
+    if not diff <= _tolerance(device) * scale:
+        notes.add(f"the partitioned model differs from the traced model by {diff:.3g} on the example inputs")
+
+
+def _dynamic_batch(
+    captured: Captured, module: torch.jit.ScriptModule, device: torch.device, notes: Notes, trace_kwargs: dict
+) -> tuple[torch.jit.ScriptModule, BatchReport]:
+    inputs = captured.example_inputs
+    batch = traced_batch(inputs)
+
+    def retrace(resized: tuple) -> torch.jit.ScriptModule:
+        return capture(captured.eager, resized, **trace_kwargs).traced
+
+    baked = find_baked_constants(retrace, captured.graph, inputs, captured.eager)
+    chunked = bool(baked)
+    if chunked:
+        notes.add(
+            "dynamic_batch_size=True: the trace depends on the batch size, so the model runs in chunks of"
+            f" the traced batch ({batch}), as torch-neuron does:\n  - " + "\n  - ".join(baked)
+        )
+        module = _wrap_in_chunks(captured, module, batch)
+    sizes, diffs = check_batches(module, captured.eager, inputs, chunked=chunked, rtol=_tolerance(device))
+    report = BatchReport(
+        mode="chunked" if chunked else "native",
+        traced_batch=batch,
+        checked=sizes,
+        max_abs_diff=diffs,
+        baked=tuple(baked),
+    )
+    return module, report
+
+
+def _wrap_in_chunks(captured: Captured, module: torch.jit.ScriptModule, batch: int) -> torch.jit.ScriptModule:
+    from toolkit.partition.apply import load_generated
+
+    source = (
+        '"""Generated by toolkit.partition: dynamic batch by chunks."""\n\n'
+        "from typing import List\n\nimport torch\nfrom torch import Tensor\n\n\n"
+        + chunked_batch_source(captured.graph)
+    )
+    with workdir(None) as folder:
+        python_module = load_generated(source, folder)
+        try:
+            return torch.jit.script(python_module.ChunkedBatch(module, batch, ""))
+        finally:
+            sys.modules.pop(python_module.__name__, None)
+
+
+def plan_of(module: Any) -> PartitionPlan:
+    """The :class:`~toolkit.partition.plan.PartitionPlan` of a module made by :func:`trace`,
+    also after ``torch.jit.save``/``torch.jit.load`` (it travels as JSON in the module).
+
+    Raises:
+        PartitionError: ``module`` was not made by ``toolkit.partition.trace``.
+    """
+    cached = getattr(module, _PLAN_CACHE, None) if isinstance(module, torch.nn.Module) else None
+    if isinstance(cached, PartitionPlan):
+        return cached
+    text = None
+    if isinstance(module, torch.jit.ScriptModule):
+        try:
+            text = getattr(module, _PLAN_ATTRIBUTE)
+        except AttributeError:
+            text = None
+    if isinstance(text, str) and text:
+        plan = PartitionPlan.from_json(text)
+        object.__setattr__(module, _PLAN_CACHE, plan)
+        return plan
+    raise PartitionError(
+        f"{getattr(module, 'original_name', type(module).__name__)} carries no partition plan: it was"
+        " not made by toolkit.partition.trace. Fix: partition it with toolkit.partition.trace(model,"
+        " example_inputs), or use toolkit.partition.analyze_model(model, example_inputs) to inspect"
+        " an eager model."
+    )
+
