@@ -12,7 +12,7 @@ NOTEBOOK_PACKAGES = ("ipywidgets", "anywidget", "graphviz", "IPython", "matplotl
 
 def test_exported_members_are_exactly_all():
     public = {name for name in dir(toolkit) if not name.startswith("_")}
-    submodules = {"analysis", "capture", "errors", "frames", "ir", "render", "widgets", "partition"}
+    submodules = {"analysis", "capture", "errors", "frames", "ir", "render", "widgets"}
     assert public - submodules == set(toolkit.__all__)
     for name in toolkit.__all__:
         assert getattr(toolkit, name) is not None
@@ -38,6 +38,7 @@ def test_import_toolkit_leaves_notebook_packages_out():
 
 def test_torch_only_layers_leave_notebook_packages_out():
     loaded = _imported_after(
-        "import toolkit.ir, toolkit.analysis, toolkit.analysis.diff, toolkit.capture, toolkit.pipeline"
+        "import toolkit.ir, toolkit.analysis, toolkit.analysis.diff, toolkit.capture, toolkit.pipeline,"
+        " toolkit.partition, toolkit.analysis.lost_flow, toolkit.analysis.partition"
     )
     assert not loaded & set(NOTEBOOK_PACKAGES), loaded & set(NOTEBOOK_PACKAGES)

@@ -178,3 +178,25 @@ def test_pipeline_is_drawn_one_node_per_op_call():
     assert view.svg().startswith("<svg")
     whole = graph_view(pipe, per_op=False)
     assert whole.visible_node_count() > view.visible_node_count()
+
+
+def test_partitioned_model_is_drawn_with_placement_reasons_and_transfers():
+    import warnings as _warnings
+
+    import toolkit.partition as tpart
+
+    model = models.ConvNet().eval()
+    with _warnings.catch_warnings():
+        _warnings.simplefilter("ignore")
+        part = tpart.trace(model, (torch.rand(2, 3, 16, 16),), supported=lambda n: n.kind != "aten::relu", minimum_segment_size=1, device="cpu")
+    view = graph_view(part)
+    relus = [n for n in view.view.nodes if n.op == "aten::relu"]
+    assert len(relus) == 2
+    assert all("target-cpu" in n.marks and n.label[-1] == "cpu: unsupported" for n in relus)
+    convs = [n for n in view.view.nodes if n.op == "aten::_convolution"]
+    assert all("target-accelerator" in n.marks for n in convs)
+    transfers = [e for e in view.view.edges if "transfer" in e.marks]
+    assert len(transfers) == tpart.plan_of(part).transfers
+    assert all(e.label.startswith("cpu→cpu ") and e.label.endswith("B") for e in transfers)
+    assert 'class="transfer"' in view.dot and view.svg().startswith("<svg")
+    assert graph_view(tpart.plan_of(part)).dot == view.dot

@@ -10,6 +10,7 @@ none of the notebook packages (ipywidgets, anywidget, graphviz); those load on f
     >>> toolkit.compare(model, example_inputs)        # trace vs script, lost branches marked
     >>> toolkit.check_trace(model, example_inputs)    # what tracing loses, proven, with the line
     >>> pipe = toolkit.pipeline.trace(fn, x)          # Matx-style InferenceOp pipeline
+    >>> part = toolkit.partition.trace(model, x)      # torch-neuron-style trace: CUDA + CPU fallback
 """
 
 from toolkit.analysis.lost_flow import CheckOptions, Finding, TraceReport, check_trace
@@ -30,7 +31,7 @@ from toolkit.errors import (
 )
 from toolkit.ir import Graph, Node, NodeKind, graph, lint, to_text
 from toolkit.render import code, compare, show, to_dot
-from toolkit import pipeline
+from toolkit import partition, pipeline
 from toolkit.pipeline import InferenceOp, Pipeline
 
 __version__ = "0.1.0"
@@ -64,6 +65,7 @@ __all__ = [
     "graph",
     "lint",
     "load_ipython_extension",
+    "partition",
     "pipeline",
     "script",
     "show",

@@ -21,7 +21,7 @@ from toolkit.analysis.support import (
 from toolkit.partition.api import PartitionOptions, analyze_model, plan_of, trace
 from toolkit.partition.backends import CompilerOptions, CompileTimeout
 from toolkit.partition.diagnostics import PartitionWarning
-from toolkit.partition.plan import BatchReport, NodePlacement, PartitionPlan
+from toolkit.analysis.partition_plan import BatchReport, NodePlacement, PartitionPlan
 
 __all__ = [
     "trace",

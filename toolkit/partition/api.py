@@ -24,12 +24,10 @@ from toolkit.partition.batch import check_batches, find_baked_constants, require
 from toolkit.partition.capture import Captured, capture
 from toolkit.partition.codegen import chunked_batch_source
 from toolkit.partition.diagnostics import Notes
-from toolkit.partition.plan import BatchReport, PartitionPlan
+from toolkit.analysis.partition_plan import BatchReport, PartitionPlan, attach_plan, plan_in
 
 __all__ = ["PartitionOptions", "trace", "analyze_model", "plan_of", "resolve_device"]
 
-_PLAN_ATTRIBUTE = "partition_plan"
-_PLAN_CACHE = "_toolkit_partition_plan"
 
 
 @dataclass(frozen=True)
@@ -142,7 +140,7 @@ def analyze_model(
     """Trace and partition without compiling (torch-neuron's ``analyze_model``).
 
     Returns:
-        The :class:`~toolkit.partition.plan.PartitionPlan`: ``print(plan)`` shows the
+        The :class:`~toolkit.analysis.partition_plan.PartitionPlan`: ``print(plan)`` shows the
         neuron-style summary lines and the per-op table (kind, count, placement, and exactly
         one reason code for every op on the CPU); ``plan.op_rows()`` has one row per op.
     """
@@ -273,8 +271,7 @@ def trace(
         notes=tuple(notes.lines),
         batch=batch_report,
     )
-    setattr(module, _PLAN_ATTRIBUTE, plan.to_json())
-    object.__setattr__(module, _PLAN_CACHE, plan)
+    attach_plan(module, plan)
     if compiler.workdir is not None:
         with workdir(compiler.workdir) as folder:
             write_text(folder, "plan.txt", plan.report() + "\n")
@@ -342,24 +339,14 @@ def _wrap_in_chunks(captured: Captured, module: torch.jit.ScriptModule, batch: i
 
 
 def plan_of(module: Any) -> PartitionPlan:
-    """The :class:`~toolkit.partition.plan.PartitionPlan` of a module made by :func:`trace`,
+    """The :class:`~toolkit.analysis.partition_plan.PartitionPlan` of a module made by :func:`trace`,
     also after ``torch.jit.save``/``torch.jit.load`` (it travels as JSON in the module).
 
     Raises:
         PartitionError: ``module`` was not made by ``toolkit.partition.trace``.
     """
-    cached = getattr(module, _PLAN_CACHE, None) if isinstance(module, torch.nn.Module) else None
-    if isinstance(cached, PartitionPlan):
-        return cached
-    text = None
-    if isinstance(module, torch.jit.ScriptModule):
-        try:
-            text = getattr(module, _PLAN_ATTRIBUTE)
-        except AttributeError:
-            text = None
-    if isinstance(text, str) and text:
-        plan = PartitionPlan.from_json(text)
-        object.__setattr__(module, _PLAN_CACHE, plan)
+    plan = plan_in(module)
+    if plan is not None:
         return plan
     raise PartitionError(
         f"{getattr(module, 'original_name', type(module).__name__)} carries no partition plan: it was"

@@ -18,6 +18,7 @@ from toolkit.ir import build
 from toolkit.ir.model import Graph
 from toolkit.render.display import CodeView, CompareView, GraphView, code_sections, make_graph_view
 from toolkit.render.dot import DotOptions
+from toolkit.render.partition_view import build_partition_view, partition_plan_of
 from toolkit.render.pipeline_view import build_pipeline_view, is_pipeline
 
 __all__ = ["as_graph", "code", "compare", "graph_view", "show", "to_dot"]
@@ -66,7 +67,9 @@ def graph_view(
     """The static view of a TorchScript graph: modules and ``If``/``Loop`` blocks as clusters.
 
     Args:
-        obj: a ScriptModule, ScriptFunction, ``torch._C.Graph``, IR ``Graph`` or ``Captured``.
+        obj: a ScriptModule, ScriptFunction, ``torch._C.Graph``, IR ``Graph`` or ``Captured``;
+            a pipeline (drawn one node per op call) or a partitioned module or its plan (drawn
+            with its placement, fallback reasons and transfer edges).
         depth: collapse module clusters nested deeper than this (``None``: expand all).
         expanded, collapsed: cluster keys (``m:layer1``) to force open or shut.
         marks: extra classes per IR node id (``{"n11": ["lost"]}``) to colour nodes.
@@ -86,6 +89,9 @@ def graph_view(
     )
     if is_pipeline(obj) and per_op is not False:
         return GraphView(graph=as_graph(obj.module), view=build_pipeline_view(obj), options=options)
+    plan = partition_plan_of(_torch_object(obj))
+    if plan is not None:
+        return GraphView(graph=plan.graph, view=build_partition_view(plan), options=options)
     return make_graph_view(as_graph(obj, method=method, inlined=inlined), options, marks)
 
 
@@ -98,6 +104,8 @@ def show(obj: Any, **options: Any) -> Any:
     view = graph_view(obj, **options)
     if is_pipeline(obj) and options.get("per_op") is not False:
         return view  # one node per op: plain data with no IR nodes behind it, so no widget
+    if partition_plan_of(_torch_object(obj)) is not None:
+        return view  # placement colours and transfer edges are drawn by the static writer only
     target = _torch_object(obj)
     module_code = code(target) if hasattr(target, "named_modules") and hasattr(target, "code") else None
     return _present(view, code=module_code)

@@ -40,6 +40,13 @@ _MARK_STYLE = {
     "only-script": 'fillcolor="#ffe3c2" color="#d35400" penwidth=2',
     "only-trace": 'fillcolor="#d6ecff" color="#1f6fb2" penwidth=2',
     "highlight": 'fillcolor="#fff59d" color="#f57f17" penwidth=3',
+    "target-accelerator": 'fillcolor="#d8f3dc" color="#2d6a4f"',
+    "target-cpu": 'fillcolor="#fde2c8" color="#b5651d"',
+    "target-both": 'fillcolor="#e4dcf5" color="#6a4c93"',
+    "target-none": 'fillcolor="#eeeeee" color="#aaaaaa" fontcolor="#888888"',
+}
+_EDGE_MARK_STYLE = {
+    "transfer": 'color="#c0392b" fontcolor="#c0392b" penwidth=2 style=bold',
 }
 _CLUSTER_MARK_STYLE = {
     "lost": 'color="#c0392b" penwidth=2 bgcolor="#fff0f0"',
@@ -117,8 +124,10 @@ def write_dot(view: ViewGraph, options: DotOptions = DotOptions()) -> str:
         if src == dst or (src, dst) in seen:
             continue
         seen.add((src, dst))
-        label = f' [label="{_esc(e.label)}"]' if options.edge_labels and e.label else ""
-        lines.append(f'  "{_esc(src)}" -> "{_esc(dst)}"{label};')
+        attrs = [f'label="{_esc(e.label)}"'] if options.edge_labels and e.label else []
+        attrs += [_EDGE_MARK_STYLE[m] for m in e.marks if m in _EDGE_MARK_STYLE]
+        attrs += [f'class="{" ".join(e.marks)}"'] if e.marks else []
+        lines.append(f'  "{_esc(src)}" -> "{_esc(dst)}"' + (f" [{' '.join(attrs)}]" if attrs else "") + ";")
     lines.append("}")
     return "\n".join(lines) + "\n"
 

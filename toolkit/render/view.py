@@ -82,11 +82,15 @@ class ViewCluster:
 
 @dataclass(frozen=True)
 class ViewEdge:
-    """A data edge between two view nodes, labelled with the tensor shape when known."""
+    """A data edge between two view nodes, labelled with the tensor shape when known.
+
+    ``marks`` are extra classes, e.g. ``transfer`` for an edge that copies between devices.
+    """
 
     src: str
     dst: str
     label: str = ""
+    marks: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

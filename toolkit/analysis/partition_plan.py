@@ -15,7 +15,9 @@ A :class:`PartitionPlan` is plain data over the IR graph of the original traced 
   gives the same per consuming node, ready to draw (producer node -> consumer node).
 
 ``toolkit.partition.plan_of(module)`` returns it for a partitioned module, also after
-``torch.jit.save``/``torch.jit.load`` (the plan travels as JSON inside the module).
+``torch.jit.save``/``torch.jit.load`` (the plan travels as JSON inside the module:
+:func:`attach_plan` writes it, :func:`plan_in` reads it back, so the render layer can draw a
+partitioned module without importing the partitioner).
 """
 
 from __future__ import annotations
@@ -23,15 +25,20 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import dataclass
+from typing import Any
+
+import torch
 
 from toolkit.analysis.partition import Boundary, Decision, Proposal, Role, Segment, Target
 from toolkit.analysis.support import REASON_TEXT, Reason
 from toolkit.ir.model import Graph, NodeKind
-from toolkit.partition.serialize import graph_from_data, graph_to_data
+from toolkit.ir.serialize import graph_from_data, graph_to_data
 
-__all__ = ["NodePlacement", "BatchReport", "PartitionPlan", "PLAN_FORMAT"]
+__all__ = ["NodePlacement", "BatchReport", "PartitionPlan", "PLAN_FORMAT", "PLAN_ATTRIBUTE", "attach_plan", "plan_in"]
 
 PLAN_FORMAT = "toolkit.partition.plan/1"
+PLAN_ATTRIBUTE = "partition_plan"  # the string attribute of a partitioned module holding the plan
+_PLAN_CACHE = "_toolkit_partition_plan"  # the decoded plan, kept on the live module object
 
 
 @dataclass(frozen=True)
@@ -415,3 +422,27 @@ def _bytes(n: int) -> str:
     if n < 1024 * 1024:
         return f"{n / 1024:.1f} KiB"
     return f"{n / (1024 * 1024):.1f} MiB"
+
+
+def attach_plan(module: Any, plan: PartitionPlan) -> None:
+    """Store ``plan`` in ``module`` as JSON (it survives save/load) and keep the decoded copy."""
+    setattr(module, PLAN_ATTRIBUTE, plan.to_json())
+    object.__setattr__(module, _PLAN_CACHE, plan)
+
+
+def plan_in(module: Any) -> PartitionPlan | None:
+    """The plan a partitioned module carries, or ``None`` for any other object."""
+    cached = getattr(module, _PLAN_CACHE, None) if isinstance(module, torch.nn.Module) else None
+    if isinstance(cached, PartitionPlan):
+        return cached
+    if not isinstance(module, torch.jit.ScriptModule):
+        return None
+    try:
+        text = getattr(module, PLAN_ATTRIBUTE)
+    except AttributeError:
+        return None
+    if not isinstance(text, str) or not text:
+        return None
+    plan = PartitionPlan.from_json(text)
+    object.__setattr__(module, _PLAN_CACHE, plan)
+    return plan

@@ -1,0 +1,69 @@
+"""A partitioned model drawn with its placement: which ops run on the accelerator, which fall
+back to the CPU and why, and which edges copy data between the two (with their bytes).
+
+The decisions come from the partition plan (:mod:`toolkit.analysis.partition_plan`), the same
+table the partitioner's logs and ``analyze_model`` read, so the picture never disagrees with
+what runs. The drawing is the ordinary view graph of the original trace, re-coloured: nodes
+get a ``target-*`` mark (accelerator green, CPU orange, both purple), CPU nodes a line with
+their reason code, and transfer edges a ``transfer`` mark and a ``cpu→cuda 64 B`` label.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from toolkit.analysis.partition_plan import PartitionPlan, plan_in
+from toolkit.render.view import ViewGraph, build_view
+
+__all__ = ["build_partition_view", "partition_plan_of"]
+
+
+def partition_plan_of(obj: Any) -> PartitionPlan | None:
+    """The plan behind ``obj`` (a plan, or a module made by ``toolkit.partition.trace``)."""
+    if isinstance(obj, PartitionPlan):
+        return obj
+    return plan_in(obj)
+
+
+def build_partition_view(plan: PartitionPlan) -> ViewGraph:
+    """The view graph of the plan's traced graph, coloured and labelled by placement."""
+    base = build_view(plan.graph)
+    nodes = []
+    for node in base.nodes:
+        if node.id.startswith(("in:", "out")):
+            nodes.append(node)
+            continue
+        placement = plan.placement(node.id)
+        label = node.label
+        if placement.reason:
+            label = label + (f"cpu: {placement.reason}",)
+        where = placement.target + (f", segment {', '.join(map(str, placement.segments))}" if placement.segments else "")
+        tooltip = node.tooltip + f"\nplacement: {where}" + (f"\nwhy: {placement.detail}" if placement.detail else "")
+        nodes.append(dataclasses.replace(node, label=label, tooltip=tooltip, marks=node.marks + (f"target-{placement.target}",)))
+
+    transfers: dict[tuple[str, str], str] = {}
+    for row in plan.edges():
+        if not row["transfer"]:
+            continue
+        src = row["producer"] if row["producer"] is not None else f"in:{row['value']}"
+        dst = row["consumer"] if row["consumer"] is not None else "out"
+        transfers[(src.split(".", 1)[0] if not src.startswith("in:") else src, dst)] = (
+            f"{row['from_device']}→{row['to_device']} {_bytes(row['bytes'])}"
+        )
+    edges = []
+    for edge in base.edges:
+        key = (edge.src.split(".", 1)[0] if not edge.src.startswith("in:") else edge.src, edge.dst.split(".", 1)[0] if edge.dst != "out" else edge.dst)
+        if key in transfers:
+            edges.append(dataclasses.replace(edge, label=transfers[key], marks=edge.marks + ("transfer",)))
+        else:
+            edges.append(edge)
+    return dataclasses.replace(base, nodes=tuple(nodes), edges=tuple(edges))
+
+
+def _bytes(n: int) -> str:
+    for unit in ("B", "KiB", "MiB"):
+        if n < 1024 or unit == "MiB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} GiB"
