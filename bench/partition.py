@@ -19,6 +19,7 @@ Figures are ratios against baselines measured here; the machines are noisy.
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import os
 import statistics
@@ -250,8 +251,8 @@ def gpu_latency(iterations: int):
     for k in (0, 1, 3, 7, 11):
         model = NoteModel(k).eval()
         partitioned = tp.trace(model, x, device="cuda", supported=NO_ERFINV, check_trace=False)
-        all_gpu = torch.jit.trace(model.cuda(), x.cuda(), check_trace=False)
-        all_cpu = torch.jit.trace(model.cpu(), x, check_trace=False)
+        all_gpu = torch.jit.trace(copy.deepcopy(model).cuda(), x.cuda(), check_trace=False)  # .cuda() is in place
+        all_cpu = torch.jit.trace(model, x, check_trace=False)
         plan = tp.plan_of(partitioned)
         part = _latency_ms(partitioned, x, iterations, sync)
         gpu = _latency_ms(lambda t: all_gpu(t.cuda()).cpu(), x, iterations, sync)
