@@ -64,7 +64,7 @@ def test_every_kind_of_escape_is_recorded_with_its_value_line_and_provenance():
 
 def test_tracer_warnings_include_the_ones_torch_hides_at_the_users_line():
     record = record_trace(EveryEscape(), (seeded(3, 4), torch.tensor(5.0)))
-    hidden = [w for w in record.warnings if w.raised_in_torch]
+    hidden = [w for w in record.warnings if w.hidden_by_torch]
     assert any(w.line == _line(9) for w in hidden), record.warnings
     assert all(w.file.endswith("test_lost_flow_signals.py") for w in record.warnings)
 

@@ -30,7 +30,8 @@ import os
 import sys
 import warnings
 from dataclasses import dataclass
-from typing import Any, Iterator, Mapping, Sequence
+from types import FrameType
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 import torch
 
@@ -136,12 +137,20 @@ class Captured:
 
 
 @contextlib.contextmanager
-def recording_tracer_warnings() -> Iterator[list[TracerWarningRecord]]:
+def recording_tracer_warnings(
+    *, locate: Callable[[FrameType], tuple[str, int] | None] | None = None
+) -> Iterator[list[TracerWarningRecord]]:
     """Record every TracerWarning raised in the block, torch-internal ones included.
 
     Other warnings pass through to the previous handler unchanged, except TorchScript's
     per-call deprecation warning, which is replaced by one note per session.
+
+    Args:
+        locate: maps the frame that raised the warning to the user's ``(file, line)``, or to
+            ``None`` to drop the warning; the default is the first frame outside torch, the
+            toolkit and the standard library.
     """
+    locate = locate or first_user_frame
     records: list[TracerWarningRecord] = []
     seen: set[tuple[str, str, int]] = set()
     with warnings.catch_warnings():
@@ -153,7 +162,10 @@ def recording_tracer_warnings() -> Iterator[list[TracerWarningRecord]]:
             if not issubclass(category, torch.jit.TracerWarning):
                 previous(message, category, filename, lineno, file, line)
                 return
-            user_file, user_line = _user_frame(default=(filename, lineno))
+            where = locate(sys._getframe(1))
+            if where is None:
+                return
+            user_file, user_line = where
             key = (str(message), user_file, user_line)
             if key in seen:
                 return
@@ -173,13 +185,13 @@ def recording_tracer_warnings() -> Iterator[list[TracerWarningRecord]]:
     _OncePerSession.note()
 
 
-def _user_frame(*, default: tuple[str, int]) -> tuple[str, int]:
-    frame = sys._getframe(2)
+def first_user_frame(frame: FrameType | None) -> tuple[str, int] | None:
+    """``(file, line)`` of the first frame at or outside ``frame`` that is user code."""
     while frame is not None:
         if not is_library_path(frame.f_code.co_filename):
             return frame.f_code.co_filename, frame.f_lineno
         frame = frame.f_back
-    return default
+    return None
 
 
 def trace(

@@ -25,20 +25,19 @@ import contextlib
 import linecache
 import os
 import sys
-import warnings
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Mapping
 
 import torch
 from torch.overrides import TorchFunctionMode
 
+from toolkit.capture import TracerWarningRecord, recording_tracer_warnings
 from toolkit.frames import STDLIB_DIR, TOOLKIT_DIR, TORCH_DIR, innermost_user_frame
 
 __all__ = [
     "Divergence",
     "Escape",
     "InstrumentedTrace",
-    "TracerWarningAt",
     "first_divergence",
     "record_trace",
     "user_frame",
@@ -47,7 +46,6 @@ __all__ = [
 _THIS_FILE = os.path.abspath(__file__)
 # frames between a user's line and the recorder that are only dispatch (Tensor dunders, overrides)
 _DISPATCH_FILES = frozenset({_THIS_FILE, os.path.join(TORCH_DIR, "overrides.py"), os.path.join(TORCH_DIR, "_tensor.py")})
-_JIT_DEPRECATION = r"`torch\.jit\.[\w.]+` is deprecated"
 
 # torch function name -> escape kind. Getters arrive as ``<getset>.__get__``; their name is
 # the descriptor's (``device``, ``ndim``).
@@ -121,27 +119,6 @@ class Escape:
 
 
 @dataclass(frozen=True)
-class TracerWarningAt:
-    """A TracerWarning pinned to the user's line.
-
-    Attributes:
-        message: torch's first line of the warning.
-        file, line: the innermost user frame when it was raised.
-        raised_in_torch: True when torch raised it from its own code, where torch's default
-            filter would have hidden it.
-    """
-
-    message: str
-    file: str
-    line: int
-    raised_in_torch: bool
-
-    @property
-    def source_line(self) -> str | None:
-        return linecache.getline(self.file, self.line).strip() or None
-
-
-@dataclass(frozen=True)
 class InstrumentedTrace:
     """The result of one instrumented ``torch.jit.trace``.
 
@@ -157,7 +134,7 @@ class InstrumentedTrace:
 
     module: Any
     escapes: tuple[Escape, ...]
-    warnings: tuple[TracerWarningAt, ...]
+    warnings: tuple[TracerWarningRecord, ...]
     error: BaseException | None = None
     error_frame: tuple[str, int] | None = None
 
@@ -331,39 +308,10 @@ def _leaves(data: Any) -> list[Any]:
     return [data]
 
 
-@contextlib.contextmanager
-def _recording_warnings() -> Iterator[list[TracerWarningAt]]:
-    """Record every TracerWarning in the block (torch-internal ones too), at the user's line."""
-    records: list[TracerWarningAt] = []
-    seen: set[tuple[str, str, int]] = set()
-    with warnings.catch_warnings():
-        previous = warnings.showwarning
-        warnings.simplefilter("always", torch.jit.TracerWarning)
-        warnings.filterwarnings("ignore", message=_JIT_DEPRECATION, category=DeprecationWarning)
-
-        def show(message, category, filename, lineno, file=None, line=None):
-            if not issubclass(category, torch.jit.TracerWarning):
-                previous(message, category, filename, lineno, file, line)
-                return
-            where = user_frame(sys._getframe(1))
-            if where is None:
-                return
-            text = str(message).strip().splitlines()[0] if str(message).strip() else ""
-            key = (text, where[0], where[1])
-            if key in seen:
-                return
-            seen.add(key)
-            records.append(
-                TracerWarningAt(
-                    message=text,
-                    file=where[0],
-                    line=where[1],
-                    raised_in_torch=str(filename).startswith(TORCH_DIR),
-                )
-            )
-
-        warnings.showwarning = show
-        yield records
+def _warning_location(frame: Any) -> tuple[str, int] | None:
+    """The user's line for a TracerWarning; ``None`` when the toolkit or torch.jit.trace raised it."""
+    where = user_frame(frame)
+    return None if where is None else (where[0], where[1])
 
 
 def record_trace(
@@ -395,7 +343,7 @@ def record_trace(
     recorder = _EscapeRecorder()
     module = None
     error: BaseException | None = None
-    with _recording_warnings() as records:
+    with recording_tracer_warnings(locate=_warning_location) as records:
         try:
             with recorder:
                 module = torch.jit.trace(fn, inputs, **options)

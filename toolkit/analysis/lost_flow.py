@@ -55,7 +55,8 @@ from toolkit.analysis.differential import (
     run_variant,
     seed_everything,
 )
-from toolkit.analysis.escapes import Escape, InstrumentedTrace, TracerWarningAt, record_trace
+from toolkit.analysis.escapes import Escape, InstrumentedTrace, record_trace
+from toolkit.capture import TracerWarningRecord
 from toolkit.frames import innermost_user_frame, is_torch_path
 from toolkit.analysis.lost_flow_findings import CATEGORIES, PROVEN, SUSPECTED, Counterexample, Finding
 from toolkit.analysis.lost_flow_lint import lint_model
@@ -229,7 +230,7 @@ class TraceReport:
     partial: bool = False
     skipped: tuple[str, ...] = ()
     escapes: tuple[Escape, ...] = field(default=(), repr=False)
-    tracer_warnings: tuple[TracerWarningAt, ...] = field(default=(), repr=False)
+    tracer_warnings: tuple[TracerWarningRecord, ...] = field(default=(), repr=False)
     elapsed_s: float = field(default=0.0, compare=False)
 
     @property

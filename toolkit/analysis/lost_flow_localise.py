@@ -28,7 +28,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping
 
 from toolkit.analysis.differential import Outcome, Variant, VariantKind
-from toolkit.analysis.escapes import Divergence, Escape, InstrumentedTrace, TracerWarningAt, first_divergence
+from toolkit.analysis.escapes import Divergence, Escape, InstrumentedTrace, first_divergence
+from toolkit.capture import TracerWarningRecord
 from toolkit.analysis.lost_flow_findings import CATEGORIES, PROVEN, SUSPECTED, Counterexample, Finding
 from toolkit.analysis.lost_flow_lint import LintHit
 from toolkit.ir.model import Graph, Node, NodeKind
@@ -628,8 +629,8 @@ def suspected_findings(evidence: Evidence, *, taken: Iterable[tuple[str, int]]) 
             warning.line,
             _warning_category(warning),
             "a value the tracer could not follow",
-            f"TracerWarning{' (raised inside torch, hidden by default)' if warning.raised_in_torch else ''}:"
-            f" {_short(warning.message)} No generated input changed the output.",
+            f"TracerWarning{' (raised inside torch, hidden by default)' if warning.hidden_by_torch else ''}:"
+            f" {_short(warning.message.strip().splitlines()[0])} No generated input changed the output.",
             "tracer-warning",
         )
     for (file, line), node in sorted(evidence.lost_control_flow.items()):
@@ -650,7 +651,7 @@ def suspected_findings(evidence: Evidence, *, taken: Iterable[tuple[str, int]]) 
     return [found[key] for key in sorted(found)]
 
 
-def _warning_category(warning: TracerWarningAt) -> str:
+def _warning_category(warning: TracerWarningRecord) -> str:
     message = warning.message
     if "boolean" in message:
         return "T1"

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
 from toolkit.ir.codemap import map_code_lines
-from toolkit.ir.model import Graph, Node, NodeKind, Value
+from toolkit.ir.model import Graph, NodeKind, Value
 from toolkit.render.display import CodeSection, GraphView
 from toolkit.render.dot import DotOptions
 from toolkit.render.view import ViewGraph
