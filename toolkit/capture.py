@@ -36,7 +36,7 @@ from typing import Any, Callable, Iterator, Mapping, Sequence
 import torch
 
 from toolkit.errors import MissingExampleInputsError, ScriptingError, TracingError
-from toolkit.frames import innermost_user_frame, is_library_path, is_torch_path
+from toolkit.frames import is_library_path, is_torch_path, user_location_text
 
 __all__ = [
     "Captured",
@@ -227,7 +227,7 @@ def trace(
         try:
             module = torch.jit.trace(model, example_inputs, **trace_kwargs)
         except (RuntimeError, TypeError, ValueError, IndexError, AttributeError) as exc:
-            where = _user_location(exc)
+            where = user_location_text(exc)
             raise TracingError(
                 f"torch.jit.trace could not run {name} on the example inputs{where}: {_first_line(exc)}."
                 " Fix: call the model eagerly with the same inputs to find the problem, then trace again."
@@ -310,11 +310,3 @@ def _script_error_summary(exc: BaseException) -> str:
     reason = lines[0] if lines else type(exc).__name__
     where = next((l.strip() for l in lines if l.strip().startswith("File ")), "")
     return f"{reason} ({where})." if where else f"{reason}."
-
-
-def _user_location(exc: BaseException) -> str:
-    where = innermost_user_frame(exc)
-    if where is None:
-        return ""
-    text = linecache.getline(where[0], where[1]).strip()
-    return f" at {where[0]}:{where[1]}" + (f" `{text}`" if text else "")

@@ -8,11 +8,20 @@ until it leaves torch, the toolkit and the standard library. The one definition 
 from __future__ import annotations
 
 import contextlib
+import linecache
 import os
 
 import torch
 
-__all__ = ["STDLIB_DIR", "TOOLKIT_DIR", "TORCH_DIR", "innermost_user_frame", "is_library_path", "is_torch_path"]
+__all__ = [
+    "STDLIB_DIR",
+    "TOOLKIT_DIR",
+    "TORCH_DIR",
+    "innermost_user_frame",
+    "is_library_path",
+    "is_torch_path",
+    "user_location_text",
+]
 
 TORCH_DIR = os.path.dirname(torch.__file__) + os.sep
 TOOLKIT_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
@@ -42,6 +51,15 @@ def innermost_user_frame(exc: BaseException) -> tuple[str, int] | None:
             found = (filename, tb.tb_lineno)
         tb = tb.tb_next
     return found
+
+
+def user_location_text(exc: BaseException) -> str:
+    """`` at file:line `source` `` for the user's innermost frame in ``exc``, or ``""``: for messages."""
+    where = innermost_user_frame(exc)
+    if where is None:
+        return ""
+    text = linecache.getline(where[0], where[1]).strip()
+    return f" at {where[0]}:{where[1]}" + (f" `{text}`" if text else "")
 
 
 def _absolute(path: str) -> str:

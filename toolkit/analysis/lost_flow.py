@@ -57,7 +57,7 @@ from toolkit.analysis.differential import (
 )
 from toolkit.analysis.escapes import Escape, InstrumentedTrace, record_trace
 from toolkit.capture import TracerWarningRecord
-from toolkit.frames import innermost_user_frame, is_torch_path
+from toolkit.frames import is_torch_path, user_location_text
 from toolkit.analysis.lost_flow_findings import CATEGORIES, PROVEN, SUSPECTED, Counterexample, Finding
 from toolkit.analysis.lost_flow_lint import lint_model
 from toolkit.analysis.lost_flow_localise import Evidence, entry_location, explain_divergence, suspected_findings
@@ -452,7 +452,7 @@ def _workbench(model: Any, name: str, args: tuple, kwargs: dict, seed: int) -> W
             bench.fresh()(*run_args, **run_kwargs)
     except Exception as exc:  # noqa: BLE001 - the user's model failing on its own input
         raise TracingError(
-            f"{name} fails in eager PyTorch on its own example inputs{_where(exc)}: {error_line(exc)}."
+            f"{name} fails in eager PyTorch on its own example inputs{user_location_text(exc)}: {error_line(exc)}."
             " Fix: call the model on these inputs directly and make that work first; a trace can only"
             " record a run that succeeds."
         ) from exc
@@ -600,15 +600,6 @@ def _validate(model: Any, example_inputs: Any, name: str) -> None:
             f"check_trace({name}) got example inputs as a list; torch.jit.trace would read a list as ONE"
             " argument. Fix: pass a tuple of arguments, e.g. (x, h), or (the_list,) if forward takes a list."
         )
-
-
-def _where(exc: BaseException) -> str:
-    """`` at file:line `source` `` for the user's innermost frame in ``exc``'s traceback, or ""."""
-    frame = innermost_user_frame(exc)
-    if frame is None:
-        return ""
-    text = linecache.getline(frame[0], frame[1]).strip()
-    return f" at {frame[0]}:{frame[1]}" + (f" `{text}`" if text else "")
 
 
 def _graph(module: Any) -> Graph | None:
