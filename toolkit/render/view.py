@@ -217,25 +217,28 @@ def _visit(walk: _Walk, n: Node, *, cluster: str, base_scope: tuple[str, ...]) -
         return
 
     label, data_inputs = _label_and_inputs(walk, n)
-    walk.nodes.append(
-        ViewNode(
-            id=n.id,
-            kind=view_kind,
-            label=label,
-            tooltip=_tooltip(n),
-            cluster=node_cluster,
-            op=n.op,
-            scope=n.scope.dotted,
-            source=_source(n),
-            code_line=n.code_line,
-            marks=marks,
-        )
-    )
+    walk.nodes.append(_view_node(n, kind=view_kind, label=label, cluster=node_cluster, marks=marks))
     for name in data_inputs:
         for src in _sources(walk, (name,)):
             _edge(walk, src, n.id, _shape_of(walk, name))
     for out in n.outputs:
         walk.producers[out.name] = (n.id,)
+
+
+def _view_node(n: Node, *, kind: str, label: tuple[str, ...], cluster: str, marks: tuple[str, ...]) -> ViewNode:
+    """The drawable node for IR node ``n``: everything but its kind, label and cluster comes from ``n``."""
+    return ViewNode(
+        id=n.id,
+        kind=kind,
+        label=label,
+        tooltip=_tooltip(n),
+        cluster=cluster,
+        op=n.op,
+        scope=n.scope.dotted,
+        source=_source(n),
+        code_line=n.code_line,
+        marks=marks,
+    )
 
 
 def _visit_control_flow(walk: _Walk, n: Node, *, cluster: str, marks: tuple[str, ...]) -> None:
@@ -254,20 +257,7 @@ def _visit_control_flow(walk: _Walk, n: Node, *, cluster: str, marks: tuple[str,
     walk.clusters[key] = ViewCluster(key=key, kind="if" if is_if else "loop", label=title, parent=cluster, module_depth=depth, marks=marks)
 
     # The decision node: the condition (If) or the trip count and carried values (Loop).
-    walk.nodes.append(
-        ViewNode(
-            id=n.id,
-            kind="if" if is_if else "loop",
-            label=(title,),
-            tooltip=_tooltip(n),
-            cluster=key,
-            op=n.op,
-            scope=n.scope.dotted,
-            source=_source(n),
-            code_line=n.code_line,
-            marks=marks,
-        )
-    )
+    walk.nodes.append(_view_node(n, kind="if" if is_if else "loop", label=(title,), cluster=key, marks=marks))
     control_inputs = n.inputs[:1] if is_if else n.inputs[:2]
     for name in control_inputs:
         if name not in walk.constants:
