@@ -183,3 +183,19 @@ def test_non_torchscript_object_is_a_clear_error():
 def test_missing_method_is_a_clear_error(zoo):
     with pytest.raises(NotTorchScriptError, match=r"MyCell1 has no TorchScript method 'backward'; it has \['forward'\]"):
         graph(zoo["MyCell1"][2], "backward")
+
+
+def test_library_control_flow_is_grouped_with_its_module(zoo):
+    """torch leaves the hierarchy empty on inlined library checks (BatchNorm's input-dim If)."""
+    from toolkit.frames import is_library_path
+
+    g = graph(zoo["ResNet50ish"][2])
+    library_ifs = [n for n in g.walk() if n.kind is NodeKind.IF and n.source and is_library_path(n.source.file)]
+    assert len(library_ifs) >= 100
+    assert all(n.scope.path for n in library_ifs)
+    bn1 = [n for n in library_ifs if n.scope.dotted == "layer1.0.bn1"]
+    assert bn1 and all(n.scope.types[-1] == "BatchNorm2d" for n in bn1)
+    nested = [inner for n in bn1 for b in n.blocks for inner in b.walk()]
+    assert nested and all(inner.scope.dotted == "layer1.0.bn1" for inner in nested)
+    user_relu = next(n for n in graph(zoo["ConvNet"][2]).walk() if n.op == "aten::relu")
+    assert user_relu.scope.path == (), "user code at the root module stays at the root"

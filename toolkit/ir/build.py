@@ -236,23 +236,42 @@ class _Builder:
         return Value(name=name, debug_name=v.debugName(), type=type_text, dtype=dtype, shape=shape)
 
     # -- nodes ----------------------------------------------------------------------------
-    def _nodes(self, torch_nodes: Iterable[torch._C.Node], *, prefix: str) -> tuple[Node, ...]:
-        built = []
+    def _nodes(self, torch_nodes: Iterable[torch._C.Node], *, prefix: str, enclosing: Scope | None = None) -> tuple[Node, ...]:
+        """Build a block's nodes; ``enclosing`` is the scope of the node that owns the block.
+
+        Torch's inliner leaves the module hierarchy empty on some nodes of inlined library
+        methods (a ``BatchNorm`` input check's ``prim::If`` and the nodes in its blocks). Such a
+        node from library code belongs to the module whose method torch was running: the
+        owning node's scope inside a block, else the last scoped node before it.
+        """
+        built: list[Node] = []
+        recent = enclosing
         for index, n in enumerate(torch_nodes):
-            built.append(self._node(n, node_id=f"{prefix}n{index}"))
+            node = self._node(n, node_id=f"{prefix}n{index}", recent=recent, enclosing=enclosing)
+            if node.scope.path:
+                recent = node.scope
+            built.append(node)
         return tuple(built)
 
-    def _node(self, n: torch._C.Node, *, node_id: str) -> Node:
+    def _node(self, n: torch._C.Node, *, node_id: str, recent: Scope | None, enclosing: Scope | None) -> Node:
         op = n.kind()
         torch_blocks = list(n.blocks())
         kind = kind_of(op, has_blocks=bool(torch_blocks))
         inputs = tuple(self.by_unique[v.unique()] for v in n.inputs())
         attributes = _attributes(n, kind)
         self._track_module_path(n, kind, attributes)
+        source = _source_location(n)
         scope = self._scope(n, kind)
+        if not scope.path:
+            from_library = source is not None and is_library_path(source.file)
+            if enclosing is not None and (source is None or from_library):
+                scope = enclosing
+            elif recent is not None and from_library:
+                scope = recent
         outputs = tuple(self._value(v) for v in n.outputs())
         blocks = tuple(
-            self._block(b, block_id=f"{node_id}.b{i}") for i, b in enumerate(torch_blocks)
+            self._block(b, block_id=f"{node_id}.b{i}", enclosing=scope if scope.path else None)
+            for i, b in enumerate(torch_blocks)
         )
         return Node(
             id=node_id,
@@ -263,13 +282,13 @@ class _Builder:
             blocks=blocks,
             scope=scope,
             attributes=attributes,
-            source=_source_location(n),
+            source=source,
             arg_names=_arg_names(n, len(inputs)),
         )
 
-    def _block(self, b: torch._C.Block, *, block_id: str) -> Block:
+    def _block(self, b: torch._C.Block, *, block_id: str, enclosing: Scope | None) -> Block:
         inputs = tuple(self._value(v) for v in b.inputs())
-        nodes = self._nodes(b.nodes(), prefix=f"{block_id}.")
+        nodes = self._nodes(b.nodes(), prefix=f"{block_id}.", enclosing=enclosing)
         outputs = tuple(self.by_unique[v.unique()] for v in b.outputs())
         return Block(id=block_id, inputs=inputs, nodes=nodes, outputs=outputs)
 
@@ -290,9 +309,9 @@ class _Builder:
         if hierarchy:
             pieces = _HIERARCHY_TYPE.split(hierarchy)
             parts = [
-                (name, type_name)
+                (name.lstrip("."), type_name)
                 for name, type_name in zip(pieces[0::2], pieces[1::2])
-                if name not in ("UNKNOWN_INSTANCE", "SELF")
+                if name.lstrip(".") not in ("", "UNKNOWN_INSTANCE", "SELF")
             ]
             path = tuple(p for p, _ in parts)
             root_type = self._types_for(())[:1] or ("",)
