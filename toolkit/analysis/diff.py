@@ -53,7 +53,7 @@ class GraphDiff:
             return "The trace kept every prim::If / prim::Loop the script has."
         lines = [f"The trace lost {len(self.lost_control_flow)} control-flow node(s):"]
         for n in self.lost_control_flow:
-            where = f"{n.source.file.rsplit('/', 1)[-1]}:{n.source.line}" if n.source else "unknown line"
+            where = n.source.short if n.source else "unknown line"
             text = f"  `{n.source.text}`" if n.source and n.source.text else ""
             lines.append(f"  - {n.op} at {where}{text}")
         return "\n".join(lines)

@@ -256,7 +256,7 @@ class PartitionPlan:
                     "reason": pl.reason or "",
                     "scope": node.scope.dotted,
                     "module": ".".join(t for t in node.scope.types if t),
-                    "source": f"{node.source.file.rsplit('/', 1)[-1]}:{node.source.line}" if node.source else "",
+                    "source": node.source.short if node.source else "",
                 }
             )
         return rows

@@ -117,7 +117,7 @@ class NodeInfo:
     def where(self) -> str:
         """``file.py:12`` (base name), or the scope path, for messages."""
         if self.source is not None:
-            return f"{self.source.file.rsplit('/', 1)[-1]}:{self.source.line}"
+            return self.source.short
         return self.path or "<root>"
 
 

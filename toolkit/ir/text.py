@@ -12,7 +12,6 @@ text on every machine and every run::
 
 from __future__ import annotations
 
-import os
 
 from toolkit.ir.model import Block, Graph, Node, Value
 
@@ -54,7 +53,7 @@ def _node_line(n: Node, sources: bool) -> str:
         if n.scope.path:
             notes.append(f"scope={n.scope.dotted}")
         if n.source is not None:
-            notes.append(f"{os.path.basename(n.source.file)}:{n.source.line}")
+            notes.append(n.source.short)
         if notes:
             text += "  # " + " ".join(notes)
     return text

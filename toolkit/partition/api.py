@@ -112,7 +112,7 @@ def _cpu_ops(proposal: Proposal) -> list[str]:
     for node_id, decision in proposal.decisions.items():
         if decision.target is Target.CPU:
             node = proposal.graph.node(node_id)
-            where = f"{node.source.file.rsplit('/', 1)[-1]}:{node.source.line}" if node.source else "no source line"
+            where = node.source.short if node.source else "no source line"
             scope = f", in {node.scope.dotted}" if node.scope.path else ""
             reason = decision.reason.value if decision.reason else "unsupported"
             lines.append(f"  - {node_id} {node.op} ({where}{scope}): {reason}: {decision.detail}")

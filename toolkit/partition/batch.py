@@ -104,7 +104,7 @@ def find_baked_constants(
             continue
         users = graph.users(n.outputs[0].name)
         used_by = f", used by {users[0].op}" if users else ""
-        where = f" at {n.source.file.rsplit('/', 1)[-1]}:{n.source.line}" if n.source else ""
+        where = f" at {n.source.short}" if n.source else ""
         text = f" `{n.source.text}`" if n.source and n.source.text else ""
         findings.append(
             f"{n.id}: constant {before!r} at batch {batch} became {after!r} at batch {other}{used_by}{where}{text}"

@@ -9,7 +9,6 @@ gets the text form plus a note saying how to install it.
 from __future__ import annotations
 
 import html
-import os
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -239,10 +238,6 @@ def _control_marks(text: str, control: list[Node], lost_ids: set[str]) -> dict[i
             if is_lost:
                 marks[code_line] = ("lost",)
     return marks
-
-
-def short_location(file: str, line: int) -> str:
-    return f"{os.path.basename(file)}:{line}"
 
 
 def make_graph_view(g: Graph, options: DotOptions, marks: Mapping[str, Iterable[str]] | None = None) -> GraphView:

@@ -18,7 +18,6 @@ and the browser widget lay out exactly the same thing.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
@@ -411,7 +410,7 @@ def _tooltip(n: Node) -> str:
         parts.append(f"scope: {n.scope.dotted}")
     if n.source is not None:
         text = f": {n.source.text}" if n.source.text else ""
-        parts.append(f"{os.path.basename(n.source.file)}:{n.source.line}{text}")
+        parts.append(f"{n.source.short}{text}")
     outs = ", ".join(f"{v.name}: {_value_type_text(v)}" for v in n.outputs)
     if outs:
         parts.append(f"→ {outs}")
