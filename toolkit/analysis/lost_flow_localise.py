@@ -58,7 +58,9 @@ _KIND_PRIORITY = ("bool", "index", "pieces", "len", "iter", "item", "int", "floa
 # lint categories consulted, in order, when the runtime signals say nothing
 _LINT_PRIORITY = {
     VariantKind.REPEAT: ("T6", "T8"),
-    VariantKind.DEVICE: ("T11",),
+    # an `is_tracing()` path is wrong on every input, on every device: it explains a device
+    # divergence before the device does (else a CUDA machine reports the same loss twice)
+    VariantKind.DEVICE: ("T11", "T12"),
 }
 _DEFAULT_LINT_PRIORITY = ("T12", "T6", "T8", "T13", "T5", "T1", "T3", "T2", "T4", "T11", "T9")
 _DEFAULT_CATEGORY = {
