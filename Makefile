@@ -27,7 +27,7 @@ test-notebooks:
 	$(PY) -m toolkit.widgets.notebook_state --check notebooks/*.ipynb
 
 test-browser:
-	TOOLKIT_REQUIRE_BROWSER=1 $(PY) -m pytest -q tests/browser -m browser
+	$(PY) -m pytest -q tests/browser -m browser
 
 bench: setup
 	$(PY) bench/render.py

@@ -10,6 +10,7 @@ VENV=.venv
 
 need_apt=()
 command -v dot >/dev/null 2>&1 || need_apt+=(graphviz)
+command -v g++ >/dev/null 2>&1 || need_apt+=(g++)  # the libtorch round-trip test compiles a C++ runner
 if [[ "${WITH_BROWSER:-0}" == 1 ]] && ! command -v chromium >/dev/null 2>&1; then
     need_apt+=(chromium)
 fi

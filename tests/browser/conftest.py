@@ -1,14 +1,12 @@
 """Fixtures for the real-browser tests: chromium, an offline guard, the bare widget page and
 a JupyterLab server. Run with ``pytest tests/browser -m browser``.
 
-Without chromium these tests skip, unless ``TOOLKIT_REQUIRE_BROWSER=1`` (set by ``make test``
-on CI), where a missing browser is a failure rather than a silent skip.
+Without chromium they fail (never skip) and say how to install it; ``make test`` installs it.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -21,10 +19,7 @@ SCREENSHOTS = harness.REPO / "artifacts" / "screenshots"
 @pytest.fixture(scope="session")
 def browser():
     if harness.chromium_path() is None:
-        message = "chromium is not installed (apt-get install chromium, or WITH_BROWSER=1 scripts/bootstrap.sh)"
-        if os.environ.get("TOOLKIT_REQUIRE_BROWSER") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
+        pytest.fail("chromium is not installed: run `make test` (it installs it), or apt-get install chromium")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
