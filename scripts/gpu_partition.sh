@@ -9,47 +9,23 @@
 # The notebook needs nbclient + ipykernel: the py3.12 wheels in .whl/ (shared with scripts/gpu_pipeline.sh)
 # are installed into /tmp/toolkit-site first. Logs go to OUTDIR (6 files); the summary printed last holds
 # the test result, the bench tables and the outputs of the notebook's GPU cells.
-set -uo pipefail
-cd "$(dirname "$0")/.."
-REPO=$PWD
-OUTDIR=${1:-${OUT:-artifacts/gpu_partition}}
-mkdir -p "$OUTDIR" && OUTDIR=$(cd "$OUTDIR" && pwd)
-PY=${PYTHON:-python3}
-STEPS=${STEPS:-tests bench notebook}
-export PYTHONUNBUFFERED=1 PYTHONPATH="$REPO${PYTHONPATH:+:$PYTHONPATH}" MPLBACKEND=Agg
-export JUPYTER_PLATFORM_DIRS=1 JUPYTER_RUNTIME_DIR=/tmp/toolkit-jupyter/runtime JUPYTER_DATA_DIR=/tmp/toolkit-jupyter/data
-export JUPYTER_CONFIG_DIR=/tmp/toolkit-jupyter/config IPYTHONDIR=/tmp/toolkit-jupyter/ipython
-mkdir -p "$JUPYTER_RUNTIME_DIR" "$JUPYTER_DATA_DIR" "$JUPYTER_CONFIG_DIR" "$IPYTHONDIR"
-wants() { [[ " $STEPS " == *" $1 "* ]]; }
-banner() { printf '\n=============== %s ===============\n' "$*"; }
-tests_rc=skipped bench_rc=skipped notebook_rc=skipped
-
-banner "environment"
-"$PY" -c "import platform, torch; print('python', platform.python_version(), '| torch', torch.__version__, '| CUDA', torch.version.cuda, '| GPU:', torch.cuda.get_device_name(0) if torch.cuda.is_available() else 'none')"
-
-if wants notebook; then
-    if compgen -G ".whl/*.whl" >/dev/null && "$PY" -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/toolkit-site .whl/*.whl; then
-        export PYTHONPATH="/tmp/toolkit-site:$PYTHONPATH"
-        echo "installed $(ls .whl/*.whl | wc -l) wheels from .whl/ into /tmp/toolkit-site"
-    else
-        echo "no usable .whl/ wheels: the notebook step needs nbclient, ipykernel and their dependencies"
-    fi
-fi
+DEFAULT_OUTDIR=artifacts/gpu_partition
+source "$(dirname "$0")/gpu_common.sh" "$@"
 
 if wants tests; then
-    banner "1/3 pytest tests/test_partition_*.py (GPU tests included)"
+    section "1/3 pytest tests/test_partition_*.py (GPU tests included)"
     "$PY" -m pytest -q -rs -p no:cacheprovider tests/test_partition_*.py 2>&1 | tee "$OUTDIR/pytest_partition.log"
     tests_rc=${PIPESTATUS[0]}
 fi
 
 if wants bench; then
-    banner "2/3 python bench/partition.py"
+    section "2/3 python bench/partition.py"
     "$PY" bench/partition.py --json "$OUTDIR/bench_partition.json" 2>&1 | tee "$OUTDIR/bench_partition.log"
     bench_rc=${PIPESTATUS[0]}
 fi
 
 if wants notebook; then
-    banner "3/3 notebook 05, executed with nbclient"
+    section "3/3 notebook 05, executed with nbclient"
     "$PY" - "$OUTDIR" <<'EOF' 2>&1 | tee "$OUTDIR/notebook_05.log"
 """Execute notebooks/05_partitioning.ipynb in a real kernel; save it; print every GPU cell's output."""
 import sys
@@ -92,7 +68,7 @@ EOF
     notebook_rc=${PIPESTATUS[0]}
 fi
 
-banner "summary"
+section "summary"
 wants tests && { echo "--- tests (rc=$tests_rc):"; grep -E "^(FAILED|ERROR|SKIPPED)|passed|failed" "$OUTDIR/pytest_partition.log" | tail -25; }
 wants bench && { echo "--- bench (rc=$bench_rc):"; cat "$OUTDIR/bench_partition.log"; }
 wants notebook && { echo "--- notebook 05 GPU cells (rc=$notebook_rc):"; cat "$OUTDIR/notebook_05_gpu_cells.txt" 2>/dev/null; }

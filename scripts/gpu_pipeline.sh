@@ -11,45 +11,8 @@
 # without them a small built-in runner executes the code cells in order instead. Everything is
 # logged to OUTDIR (at most 6 files) and a summary is printed last, so the tail of the output
 # holds the test result, the bench table and the GPU cells' outputs.
-set -uo pipefail
-cd "$(dirname "$0")/.."
-REPO=$PWD
-OUTDIR=${1:-${OUT:-artifacts/gpu_pipeline}}
-mkdir -p "$OUTDIR"
-OUTDIR=$(cd "$OUTDIR" && pwd)
-PY=${PYTHON:-python3}
-export PYTHONUNBUFFERED=1
-export PYTHONPATH="$REPO${PYTHONPATH:+:$PYTHONPATH}"
-export JUPYTER_RUNTIME_DIR=/tmp/toolkit-jupyter/runtime JUPYTER_DATA_DIR=/tmp/toolkit-jupyter/data
-export JUPYTER_CONFIG_DIR=/tmp/toolkit-jupyter/config IPYTHONDIR=/tmp/toolkit-jupyter/ipython
-export JUPYTER_PLATFORM_DIRS=1
-mkdir -p /tmp/toolkit-jupyter/runtime /tmp/toolkit-jupyter/data /tmp/toolkit-jupyter/config /tmp/toolkit-jupyter/ipython
-
-STEPS=${STEPS:-tests bench notebook}
-wants() { [[ " $STEPS " == *" $1 "* ]]; }
-tests_rc=skipped bench_rc=skipped notebook_rc=skipped
-section() { printf '\n=============== %s ===============\n' "$*"; }
-
-section "environment"
-"$PY" - <<'EOF'
-import platform, sys
-import torch
-print(f"python {platform.python_version()} ({sys.executable}), torch {torch.__version__}, CUDA {torch.version.cuda}")
-print(f"cuda available: {torch.cuda.is_available()}, devices: {torch.cuda.device_count()}")
-for i in range(torch.cuda.device_count()):
-    print(f"  cuda:{i} {torch.cuda.get_device_name(i)}")
-EOF
-
-if compgen -G ".whl/*.whl" >/dev/null; then
-    section "installing $(ls .whl/*.whl | wc -l) notebook wheels from .whl/ into /tmp/toolkit-site"
-    if "$PY" -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/toolkit-site .whl/*.whl; then
-        export PYTHONPATH="/tmp/toolkit-site:$PYTHONPATH"
-    else
-        echo "wheel install failed: the notebook runs with nbclient if it is importable, else the built-in runner"
-    fi
-else
-    echo "no .whl/ wheels: the notebook runs in the built-in runner"
-fi
+DEFAULT_OUTDIR=artifacts/gpu_pipeline
+source "$(dirname "$0")/gpu_common.sh" "$@"
 
 if wants tests; then
     section "1/3 pipeline tests: pytest tests/test_pipeline_*.py (GPU tests included)"
