@@ -34,7 +34,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import toolkit.partition as tp  # noqa: E402
 from tests.fixtures import models as fixtures  # noqa: E402
-from tests.test_partition_zoo import NO_ERFINV, ZOO, ZooModel  # noqa: E402
+from tests.test_partition_zoo import NO_ERFINV, ZOO, Islands, ZooModel  # noqa: E402
 from toolkit.analysis.partition import Role, Target, optimal_transfers, propose  # noqa: E402
 from toolkit.ir import graph  # noqa: E402
 from toolkit.partition.crosscheck import fx_segment_count, linear_scan  # noqa: E402
@@ -212,23 +212,6 @@ def what_if(iterations: int):
 # --- 4. latency ----------------------------------------------------------------------------------
 
 
-class NoteModel(nn.Module):
-    """The note's GPU experiment: 24 x (Linear 1024 + GELU) with k erfinv islands."""
-
-    def __init__(self, islands: int, layers: int = 24, width: int = 1024):
-        super().__init__()
-        self.layers = nn.ModuleList(nn.Linear(width, width) for _ in range(layers))
-        step = layers / (islands + 1)
-        self.island_after = {int(step * (i + 1)) - 1 for i in range(islands)}
-
-    def forward(self, x):
-        for i, layer in enumerate(self.layers):
-            x = nn.functional.gelu(layer(x))
-            if i in self.island_after:
-                x = torch.erfinv(torch.tanh(x) * 0.5)
-        return x
-
-
 def _latency_ms(module, x, iterations, sync):
     with torch.no_grad():
         for _ in range(5):
@@ -249,7 +232,7 @@ def gpu_latency(iterations: int):
     x = torch.rand(32, 1024)
     rows, data = [], []
     for k in (0, 1, 3, 7, 11):
-        model = NoteModel(k).eval()
+        model = Islands(layers=24, islands=k, width=1024).eval()  # the note's GPU experiment
         partitioned = tp.trace(model, x, device="cuda", supported=NO_ERFINV, check_trace=False)
         all_gpu = torch.jit.trace(copy.deepcopy(model).cuda(), x.cuda(), check_trace=False)  # .cuda() is in place
         all_cpu = torch.jit.trace(model, x, check_trace=False)
@@ -270,7 +253,7 @@ def gpu_latency(iterations: int):
 
 def cpu_overhead(iterations: int):
     torch.manual_seed(0)
-    model = NoteModel(3, layers=8, width=256).eval()
+    model = Islands(layers=8, islands=3, width=256).eval()
     x = torch.rand(32, 256)
     partitioned = tp.trace(model, x, device="cpu", supported=NO_ERFINV, check_trace=False)
     plain = torch.jit.trace(model, x, check_trace=False)
