@@ -30,7 +30,8 @@ from toolkit.errors import (
     WidgetSelectionError,
 )
 from toolkit.ir import Graph, Node, NodeKind, graph, lint, to_text
-from toolkit.render import code, compare, show, to_dot
+from toolkit.render import code, to_dot
+from toolkit.views import compare, show
 from toolkit import partition, pipeline
 from toolkit.pipeline import InferenceOp, Pipeline
 

@@ -1,9 +1,8 @@
 """Static views: IR -> view graph -> DOT -> SVG, highlighted code, trace-vs-script compare.
 
-Knows nothing of widgets. Public entry points (re-exported by :mod:`toolkit`):
-:func:`to_dot`, :func:`show`, :func:`code`, :func:`compare`.
+Knows nothing of widgets: :mod:`toolkit.views` decides when a notebook gets a widget instead.
 """
 
-from toolkit.render.api import code, compare, show, to_dot
+from toolkit.render.api import code, compare_view, graph_view, to_dot
 
-__all__ = ["code", "compare", "show", "to_dot"]
+__all__ = ["code", "compare_view", "graph_view", "to_dot"]

@@ -1,4 +1,4 @@
-"""The four view functions a lesson calls: ``to_dot``, ``show``, ``code`` and ``compare``.
+"""The static view functions: ``graph_view``, ``to_dot``, ``code`` and ``compare_view``.
 
 They accept whatever a student has at hand (a ScriptModule, a ScriptFunction, a
 ``torch._C.Graph``, an IR :class:`~toolkit.ir.model.Graph`, a :class:`~toolkit.capture.Captured`,
@@ -21,24 +21,10 @@ from toolkit.render.dot import DotOptions
 from toolkit.render.partition_view import build_partition_view, partition_plan_of
 from toolkit.render.pipeline_view import build_pipeline_view, is_pipeline
 
-__all__ = ["as_graph", "code", "compare", "graph_view", "show", "to_dot"]
+__all__ = ["as_graph", "code", "compare_view", "graph_view", "torch_object", "to_dot"]
 
 
-def _present(view: Any, *, code: CodeView | None = None) -> Any:
-    """Hand the static view to the interactive layer when one is installed and a kernel is live.
-
-    ``toolkit.widgets.present`` decides (it knows about kernels and front ends); without it,
-    or outside a notebook, the static view is returned and displays as SVG/HTML. ``code``
-    (a graph view's per-module TorchScript) feeds the widget's code pane.
-    """
-    try:
-        from toolkit.widgets import present
-    except ImportError:
-        return view
-    return present(view) if code is None else present(view, code=code)
-
-
-def _torch_object(obj: Any) -> Any:
+def torch_object(obj: Any) -> Any:
     if isinstance(obj, Captured):
         return obj.module
     return obj
@@ -48,7 +34,7 @@ def as_graph(obj: Any, *, method: str = "forward", inlined: bool = True) -> Grap
     """The IR graph for anything the views accept."""
     if isinstance(obj, Graph):
         return obj
-    return build.graph(_torch_object(obj), method, inlined=inlined)
+    return build.graph(torch_object(obj), method, inlined=inlined)
 
 
 def graph_view(
@@ -89,36 +75,20 @@ def graph_view(
     )
     if is_pipeline(obj) and per_op is not False:
         return GraphView(graph=as_graph(obj.module), view=build_pipeline_view(obj), options=options)
-    plan = partition_plan_of(_torch_object(obj))
+    plan = partition_plan_of(torch_object(obj))
     if plan is not None:
         return GraphView(graph=plan.graph, view=build_partition_view(plan), options=options)
     return make_graph_view(as_graph(obj, method=method, inlined=inlined), options, marks)
 
 
-def show(obj: Any, **options: Any) -> Any:
-    """Show a TorchScript graph: interactive in a live notebook kernel, else a static view.
-
-    Takes the same arguments as :func:`graph_view`. Without the widget layer, or outside a
-    kernel, this is the static :class:`GraphView` (SVG with a text fallback).
-    """
-    view = graph_view(obj, **options)
-    if is_pipeline(obj) and options.get("per_op") is not False:
-        return view  # one node per op: plain data with no IR nodes behind it, so no widget
-    if partition_plan_of(_torch_object(obj)) is not None:
-        return view  # placement colours and transfer edges are drawn by the static writer only
-    target = _torch_object(obj)
-    module_code = code(target) if hasattr(target, "named_modules") and hasattr(target, "code") else None
-    return _present(view, code=module_code)
-
-
 def to_dot(obj: Any, **options: Any) -> str:
-    """DOT source of the view :func:`show` would draw with the same options."""
+    """DOT source of :func:`graph_view` with the same options."""
     return graph_view(obj, **options).dot
 
 
 def code(obj: Any) -> CodeView:
     """TorchScript ``.code`` of ``obj`` and of each submodule with its own code, highlighted."""
-    target = _torch_object(obj)
+    target = torch_object(obj)
     if not hasattr(target, "code"):
         raise NotTorchScriptError(
             f"{type(target).__name__} has no TorchScript code. Fix: pass a ScriptModule or"
@@ -128,8 +98,8 @@ def code(obj: Any) -> CodeView:
     return CodeView(name=str(name), sections=code_sections(target))
 
 
-def compare(model: Any, example_inputs: Any, *, depth: int | None = None) -> CompareView:
-    """Trace and script ``model`` and show the two side by side, marking what the trace lost.
+def compare_view(model: Any, example_inputs: Any, *, depth: int | None = None) -> CompareView:
+    """Trace and script ``model`` and lay the two side by side, marking what the trace lost.
 
     Every ``prim::If``/``prim::Loop`` the script has and the trace does not is marked *lost*
     (red) on the scripted graph and on its line of code; operations found on one side only
@@ -143,7 +113,7 @@ def compare(model: Any, example_inputs: Any, *, depth: int | None = None) -> Com
         scripted = capture_script(model)
     except ScriptingError as exc:
         empty = diff_graphs(traced_graph, traced_graph)
-        return _present(CompareView(
+        return CompareView(
             name=traced_graph.module_type or traced_graph.name,
             diff=empty,
             traced=make_graph_view(traced_graph, DotOptions(depth=depth)),
@@ -151,14 +121,14 @@ def compare(model: Any, example_inputs: Any, *, depth: int | None = None) -> Com
             traced_code=code(traced),
             scripted_code=None,
             scripting_error=str(exc),
-        ))
+        )
     scripted_graph = as_graph(scripted)
     diff = diff_graphs(traced_graph, scripted_graph)
     script_marks = {node_id: ("only-script",) for node_id in diff.only_in_script}
     script_marks.update({n.id: ("lost",) for n in diff.lost_control_flow})
     trace_marks = {node_id: ("only-trace",) for node_id in diff.only_in_trace}
     options = DotOptions(depth=depth)
-    return _present(CompareView(
+    return CompareView(
         name=scripted_graph.module_type or scripted_graph.name,
         diff=diff,
         traced=make_graph_view(traced_graph, options, trace_marks),
@@ -168,4 +138,4 @@ def compare(model: Any, example_inputs: Any, *, depth: int | None = None) -> Com
             name=scripted_graph.name,
             sections=code_sections(scripted.module, graph=scripted_graph, lost=diff.lost_control_flow),
         ),
-    ))
+    )
