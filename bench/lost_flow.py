@@ -50,7 +50,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 from tests.lost_flow_cases import CATEGORIES, Case, all_cases  # noqa: E402
-from toolkit.analysis.lost_flow import CheckOptions, check_trace  # noqa: E402
+from toolkit.analysis.lost_flow.check import CheckOptions, check_trace  # noqa: E402
 
 _JIT_DEPRECATION = r"`torch\.jit\.[\w.]+` is deprecated"
 

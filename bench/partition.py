@@ -34,10 +34,10 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import toolkit.partition as tp  # noqa: E402
 from tests.fixtures import models as fixtures  # noqa: E402
-from tests.test_partition_zoo import NO_ERFINV, ZOO, Islands, ZooModel  # noqa: E402
-from toolkit.analysis.partition import Role, Target, optimal_transfers, propose  # noqa: E402
+from tests.fixtures.partition_zoo import NO_ERFINV, ZOO, Islands, ZooModel  # noqa: E402
+from toolkit.analysis.partition.proposal import Role, Target, propose  # noqa: E402
 from toolkit.ir import graph  # noqa: E402
-from toolkit.partition.crosscheck import fx_segment_count, linear_scan  # noqa: E402
+from tests.fixtures.partition_oracles import fx_segment_count, linear_scan, optimal_transfers  # noqa: E402
 
 warnings.filterwarnings("ignore", category=DeprecationWarning)
 warnings.filterwarnings("ignore", category=torch.jit.TracerWarning)

@@ -13,8 +13,8 @@ DEFAULT_OUTDIR=artifacts/gpu_partition
 source "$(dirname "$0")/gpu_common.sh" "$@"
 
 if wants tests; then
-    section "1/3 pytest tests/test_partition_*.py (GPU tests included)"
-    "$PY" -m pytest -q -rs -p no:cacheprovider tests/test_partition_*.py 2>&1 | tee "$OUTDIR/pytest_partition.log"
+    section "1/3 pytest tests/partition tests/analysis/partition (GPU tests included)"
+    "$PY" -m pytest -q -rs -p no:cacheprovider tests/partition tests/analysis/partition 2>&1 | tee "$OUTDIR/pytest_partition.log"
     tests_rc=${PIPESTATUS[0]}
 fi
 

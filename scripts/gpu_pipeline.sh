@@ -15,8 +15,8 @@ DEFAULT_OUTDIR=artifacts/gpu_pipeline
 source "$(dirname "$0")/gpu_common.sh" "$@"
 
 if wants tests; then
-    section "1/3 pipeline tests: pytest tests/test_pipeline_*.py (GPU tests included)"
-    "$PY" -m pytest -q -rs -p no:cacheprovider tests/test_pipeline_*.py 2>&1 | tee "$OUTDIR/pytest_pipeline.log"
+    section "1/3 pipeline tests: pytest tests/pipeline (GPU tests included)"
+    "$PY" -m pytest -q -rs -p no:cacheprovider tests/pipeline 2>&1 | tee "$OUTDIR/pytest_pipeline.log"
     tests_rc=${PIPESTATUS[0]}
 fi
 

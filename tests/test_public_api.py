@@ -12,7 +12,7 @@ NOTEBOOK_PACKAGES = ("ipywidgets", "anywidget", "graphviz", "IPython", "matplotl
 
 def test_exported_members_are_exactly_all():
     public = {name for name in dir(toolkit) if not name.startswith("_")}
-    submodules = {"analysis", "capture", "errors", "frames", "ir", "render", "views", "widgets"}
+    submodules = {"analysis", "capture", "errors", "files", "frames", "ir", "magics", "render", "views", "widgets", "words"}
     assert public - submodules == set(toolkit.__all__)
     for name in toolkit.__all__:
         assert getattr(toolkit, name) is not None

@@ -13,7 +13,7 @@ none of the notebook packages (ipywidgets, anywidget, graphviz); those load on f
     >>> part = toolkit.partition.trace(model, x)      # torch-neuron-style trace: CUDA + CPU fallback
 """
 
-from toolkit.analysis.lost_flow import CheckOptions, Finding, TraceReport, check_trace
+from toolkit.analysis.lost_flow.check import CheckOptions, Finding, TraceReport, check_trace
 from toolkit.capture import Captured, TracerWarningRecord, script, trace
 from toolkit.errors import (
     DeviceError,
@@ -78,6 +78,6 @@ __all__ = [
 
 def load_ipython_extension(ipython):
     """``%load_ext toolkit``: registers the ``%check_trace`` line magic (nothing at import time)."""
-    from toolkit.analysis.lost_flow import load_ipython_extension as register_check_trace
+    from toolkit.magics import load_ipython_extension as register_magics
 
-    register_check_trace(ipython)
+    register_magics(ipython)

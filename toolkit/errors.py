@@ -13,7 +13,7 @@ student reads in a notebook cell. Catch ``ToolkitError`` to catch them all::
     ├── WidgetSelectionError       a widget selection names a node the widget does not draw
     ├── NotebookStateError         a file given to the widget-state stripper is not a notebook
     ├── PipelineError              InferenceOp / Pipeline misuse (bad inputs, bad files)
-    │   ├── FeedError              missing, extra or ill-typed pipeline inputs (toolkit.pipeline; also a TypeError)
+    │   ├── FeedError              missing, extra or ill-typed pipeline inputs (also a TypeError)
     │   └── DeviceError            a device that does not exist, or a GPU op asked to load on the CPU
     └── PartitionError             accelerator partitioning could not honour its options
 """
@@ -31,6 +31,7 @@ __all__ = [
     "WidgetSelectionError",
     "NotebookStateError",
     "PipelineError",
+    "FeedError",
     "DeviceError",
     "PartitionError",
 ]
@@ -74,6 +75,14 @@ class NotebookStateError(ToolkitError, ValueError):
 
 class PipelineError(ToolkitError):
     """An InferenceOp or Pipeline was built or called the wrong way."""
+
+
+class FeedError(PipelineError, TypeError):
+    """A pipeline was called with missing, extra, positional or ill-typed inputs.
+
+    Also a ``TypeError``: calling a pipeline with the wrong inputs is the same kind of mistake as
+    calling a Python function with the wrong arguments (and Matx raised ``TypeError`` there).
+    """
 
 
 class DeviceError(PipelineError):

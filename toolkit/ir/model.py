@@ -70,25 +70,6 @@ class NodeKind(enum.Enum):
         """True for ``prim::If`` and ``prim::Loop``."""
         return self in (NodeKind.IF, NodeKind.LOOP)
 
-    @property
-    def is_plumbing(self) -> bool:
-        """True for nodes that move values around but compute nothing."""
-        return self in _PLUMBING
-
-
-_PLUMBING = frozenset(
-    {
-        NodeKind.CONSTANT,
-        NodeKind.GET_ATTR,
-        NodeKind.LIST_CONSTRUCT,
-        NodeKind.LIST_UNPACK,
-        NodeKind.TUPLE_CONSTRUCT,
-        NodeKind.TUPLE_UNPACK,
-        NodeKind.TUPLE_INDEX,
-        NodeKind.DICT_CONSTRUCT,
-    }
-)
-
 
 class Origin(enum.Enum):
     """How the graph came to be, which decides how scopes and sources were recovered."""
@@ -173,10 +154,6 @@ class Scope:
     def dotted(self) -> str:
         """``layer1.0.conv1`` (empty for the root)."""
         return ".".join(self.path)
-
-    def is_within(self, other: "Scope") -> bool:
-        """True when this scope is ``other`` or nested inside it."""
-        return self.path[: len(other.path)] == other.path
 
 
 ROOT_SCOPE = Scope()

@@ -9,7 +9,7 @@ with no import. ``analyze_model`` explains the same decisions without compiling,
 Imports torch only (no jupyter, widgets or graphviz): it runs on the GPU machines as is.
 """
 
-from toolkit.analysis.support import (
+from toolkit.analysis.partition.support import (
     NodeInfo,
     Reason,
     allow_ops,
@@ -21,7 +21,7 @@ from toolkit.analysis.support import (
 from toolkit.partition.api import PartitionOptions, analyze_model, plan_of, trace
 from toolkit.partition.backends import CompilerOptions, CompileTimeout
 from toolkit.partition.diagnostics import PartitionWarning
-from toolkit.analysis.partition_plan import BatchReport, NodePlacement, PartitionPlan
+from toolkit.analysis.partition.plan import BatchReport, NodePlacement, PartitionPlan
 
 __all__ = [
     "trace",

@@ -15,8 +15,8 @@ from typing import Any, Callable, Sequence
 
 import torch
 
-from toolkit.analysis.partition import Proposal, Target, propose
-from toolkit.analysis.support import NodeInfo, SupportRule, UserFunction, as_rule, chain
+from toolkit.analysis.partition.proposal import Proposal, Target, propose
+from toolkit.analysis.partition.support import NodeInfo, SupportRule, UserFunction, as_rule, chain
 from toolkit.errors import PartitionError
 from toolkit.partition.apply import apply_proposal, workdir, write_text
 from toolkit.partition.backends import CompilerOptions, magnitude, max_abs_diff
@@ -24,7 +24,8 @@ from toolkit.partition.batch import check_batches, find_baked_constants, require
 from toolkit.partition.capture import Captured, capture
 from toolkit.partition.codegen import chunked_batch_source
 from toolkit.partition.diagnostics import Notes
-from toolkit.analysis.partition_plan import BatchReport, PartitionPlan, attach_plan, plan_in
+from toolkit.analysis.partition.plan import BatchReport, PartitionPlan, attach_plan, plan_in
+from toolkit.words import plural
 
 __all__ = ["PartitionOptions", "trace", "analyze_model", "plan_of", "resolve_device"]
 
@@ -119,10 +120,6 @@ def _cpu_ops(proposal: Proposal) -> list[str]:
     return lines
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
 def _describe(model: Any) -> str:
     return getattr(model, "__name__", None) or type(model).__name__
 
@@ -140,7 +137,7 @@ def analyze_model(
     """Trace and partition without compiling (torch-neuron's ``analyze_model``).
 
     Returns:
-        The :class:`~toolkit.analysis.partition_plan.PartitionPlan`: ``print(plan)`` shows the
+        The :class:`~toolkit.analysis.partition.plan.PartitionPlan`: ``print(plan)`` shows the
         neuron-style summary lines and the per-op table (kind, count, placement, and exactly
         one reason code for every op on the CPU); ``plan.op_rows()`` has one row per op.
     """
@@ -179,7 +176,7 @@ def trace(
         supported: what the accelerator can run: ``None`` for the backend's real coverage (any
             ``aten::`` op with tensor outputs on CUDA), a profile name (``"cuda"``, ``"cpu"``,
             ``"neuron-like"``), a set of op kinds (``{"aten::_convolution", ...}``), a rule from
-            :mod:`toolkit.analysis.support`, or a predicate ``node -> bool``.
+            :mod:`toolkit.analysis.partition.support`, or a predicate ``node -> bool``.
         subgraph_builder_function: called on every compute node; returning False keeps it on
             the CPU. ``node.name`` is the tuple of module class names it sits in, root first,
             so ``'ExampleConvolutionLayer' in node.name`` works; ``node.kind``, ``node.scope``,
@@ -244,7 +241,7 @@ def trace(
     if not proposal.segments_on(Target.ACCELERATOR):
         notes.add(
             f"no operation of {_describe(model)} runs on {resolved}: the model runs entirely on the CPU"
-            f" ({_plural(len([d for d in proposal.decisions.values() if d.target is Target.CPU]), 'CPU op')})."
+            f" ({plural(len([d for d in proposal.decisions.values() if d.target is Target.CPU]), 'CPU op')})."
             " See toolkit.partition.analyze_model(...) for the reason of each op."
         )
     compile_log: list[str] = []
@@ -339,7 +336,7 @@ def _wrap_in_chunks(captured: Captured, module: torch.jit.ScriptModule, batch: i
 
 
 def plan_of(module: Any) -> PartitionPlan:
-    """The :class:`~toolkit.analysis.partition_plan.PartitionPlan` of a module made by :func:`trace`,
+    """The :class:`~toolkit.analysis.partition.plan.PartitionPlan` of a module made by :func:`trace`,
     also after ``torch.jit.save``/``torch.jit.load`` (it travels as JSON in the module).
 
     Raises:
@@ -354,4 +351,3 @@ def plan_of(module: Any) -> PartitionPlan:
         " example_inputs), or use toolkit.partition.analyze_model(model, example_inputs) to inspect"
         " an eager model."
     )
-

@@ -29,8 +29,9 @@ from typing import Any, Callable, Iterator
 
 import torch
 
-from toolkit.analysis.partition import Proposal, Target, with_cpu_segments
+from toolkit.analysis.partition.proposal import Proposal, Target, with_cpu_segments
 from toolkit.errors import PartitionError
+from toolkit.files import write_atomically
 from toolkit.partition.backends import CompileFailure, CompilerOptions, CompileTimeout, TorchScriptCompiler, magnitude, max_abs_diff
 from toolkit.partition.capture import Captured, attribute_tensor, tensor_constants
 from toolkit.partition.codegen import GeneratedModule, generate_module
@@ -70,12 +71,7 @@ def workdir(path: str | None) -> Iterator[str]:
 
 def write_text(folder: str, name: str, text: str) -> str:
     """Write ``text`` to ``folder/name`` atomically (temp file, then ``os.replace``)."""
-    target = os.path.join(folder, name)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp_", suffix=".txt")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.replace(tmp, target)
-    return target
+    return write_atomically(os.path.join(folder, name), text)
 
 
 def load_generated(text: str, folder: str) -> ModuleType:

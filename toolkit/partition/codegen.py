@@ -29,7 +29,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
-from toolkit.analysis.partition import Proposal, Role, Segment, Target
+from toolkit.analysis.partition.proposal import Proposal, Role, Segment, Target
 from toolkit.errors import PartitionError
 from toolkit.ir.model import Graph, Node, NodeKind
 from toolkit.partition.schema import has_op, match_signature, number_literal_ok
@@ -142,7 +142,7 @@ def in_place_hazards(graph: Graph) -> list[str]:
     mutated tensor, or a view of it, is read under its old name after the update; the usual
     ``relu_`` and ``+=`` chains of traced models never do.
     """
-    from toolkit.analysis.partition import VIEW_OPS
+    from toolkit.analysis.partition.proposal import VIEW_OPS
 
     parent: dict[str, str] = {}
 

@@ -18,7 +18,7 @@ torch (the GPU machines).
 from toolkit.pipeline.container import OpCall, OpSpec, Pipeline, PipelineInput, PipelineOutput
 from toolkit.pipeline.convert import to_torch
 from toolkit.pipeline.devices import BakedDeviceWarning, resolve_device
-from toolkit.pipeline.failures import FeedError
+from toolkit.errors import FeedError
 from toolkit.pipeline.op import InferenceOp, script
 from toolkit.pipeline.profiling import GpuActivity, count_gpu_activity
 from toolkit.pipeline.saving import load, read_metadata

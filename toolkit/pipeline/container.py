@@ -23,7 +23,8 @@ from torch import Tensor
 
 from toolkit.errors import PipelineError
 from toolkit.pipeline.convert import as_input, describe
-from toolkit.pipeline.failures import TORCH_FAILURES, FeedError, torch_message
+from toolkit.errors import FeedError
+from toolkit.pipeline.failures import TORCH_FAILURES, torch_message
 
 __all__ = ["Pipeline", "PipelineInput", "PipelineOutput", "OpCall", "OpSpec"]
 

@@ -1,8 +1,4 @@
-"""The pipeline's own error subclass, and how torch's errors are summarised in ours.
-
-``FeedError`` is a :class:`~toolkit.errors.PipelineError` and a ``TypeError``: calling a
-pipeline with the wrong inputs is the same kind of mistake as calling a Python function with
-the wrong arguments (and Matx raised ``TypeError`` for positional arguments).
+"""How torch's errors are summarised in the pipeline's messages.
 
 A failure inside TorchScript arrives as a ``RuntimeError`` whose text holds a TorchScript
 traceback and, on its last line, the actual complaint ("mat1 and mat2 shapes cannot be
@@ -14,17 +10,11 @@ from __future__ import annotations
 
 import torch
 
-from toolkit.errors import PipelineError
-
-__all__ = ["FeedError", "TORCH_FAILURES", "torch_message"]
+__all__ = ["TORCH_FAILURES", "torch_message"]
 
 TORCH_FAILURES: tuple[type[BaseException], ...] = (RuntimeError, torch.jit.Error)
 """What running TorchScript raises: ``RuntimeError``, or ``torch.jit.Error`` for a ``raise``
 inside scripted code (which is not a ``RuntimeError`` subclass)."""
-
-
-class FeedError(PipelineError, TypeError):
-    """A pipeline was called with missing, extra, positional or ill-typed inputs."""
 
 
 def torch_message(error: BaseException) -> str:

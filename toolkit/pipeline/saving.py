@@ -31,12 +31,12 @@ import io
 import json
 import os
 import sys
-import tempfile
 from typing import Any
 
 import torch
 
 from toolkit.errors import DeviceError, PipelineError
+from toolkit.files import write_atomically
 from toolkit.pipeline.checks import LOOSE, first_difference
 from toolkit.pipeline.container import OpCall, OpSpec, Pipeline, PipelineInput, PipelineOutput
 from toolkit.pipeline.devices import DeviceSpec, check_device_available, device_label, resolve_device
@@ -92,16 +92,9 @@ def save(pipeline: Pipeline, path: str | os.PathLike) -> str:
     examples = io.BytesIO()
     torch.save({"inputs": pipeline.example_inputs, "outputs": pipeline.example_outputs}, examples)
     extra = {META_FILE: json.dumps(meta, indent=1, sort_keys=True), EXAMPLES_FILE: examples.getvalue()}
-    handle, temporary = tempfile.mkstemp(prefix=".pipeline-", suffix=".tmp", dir=folder)
-    os.close(handle)
-    try:
-        torch.jit.save(pipeline.module, temporary, _extra_files=extra)
-        os.replace(temporary, target)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-        raise
-    return target
+    archive = io.BytesIO()  # serialised in memory, so a failing disk never meets torch's writer
+    torch.jit.save(pipeline.module, archive, _extra_files=extra)
+    return write_atomically(target, archive.getvalue())
 
 
 def read_metadata(path: str | os.PathLike) -> dict[str, Any]:

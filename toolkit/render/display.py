@@ -20,19 +20,12 @@ from toolkit.analysis.diff import GraphDiff
 from toolkit.errors import MissingDependencyError
 from toolkit.ir.model import Graph, Node, NodeKind
 from toolkit.render.code import code_html, numbered_text
+from toolkit.render.mime import filter_bundle
 from toolkit.render.dot import DotOptions, collapsed_keys, iter_visible, write_dot
 from toolkit.render.svg import dot_to_svg
 from toolkit.render.view import ViewGraph, build_view
 
 __all__ = ["CodeSection", "CodeView", "CompareView", "GraphView"]
-
-
-def _filter_bundle(bundle: dict[str, Any], include, exclude) -> dict[str, Any]:
-    if include:
-        bundle = {k: v for k, v in bundle.items() if k in include}
-    if exclude:
-        bundle = {k: v for k, v in bundle.items() if k not in exclude}
-    return bundle
 
 
 @dataclass(frozen=True)
@@ -81,7 +74,7 @@ class GraphView:
             bundle["image/svg+xml"] = self.svg()
         except MissingDependencyError as exc:
             bundle["text/plain"] += f"\n(no picture: {exc})"
-        return _filter_bundle(bundle, include, exclude)
+        return filter_bundle(bundle, include, exclude)
 
     def __repr__(self) -> str:
         return self.summary()
@@ -126,7 +119,7 @@ class CodeView:
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, Any]:
         plain = "\n\n".join(f"# {s.title}\n{numbered_text(s.text)}" for s in self.sections)
-        return _filter_bundle({"text/html": self.html(), "text/plain": plain}, include, exclude)
+        return filter_bundle({"text/html": self.html(), "text/plain": plain}, include, exclude)
 
     def __repr__(self) -> str:
         return f"<CodeView {self.name}: {len(self.sections)} section(s)>"
@@ -176,7 +169,7 @@ class CompareView:
         )
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, Any]:
-        return _filter_bundle({"text/html": self.html(), "text/plain": self.summary()}, include, exclude)
+        return filter_bundle({"text/html": self.html(), "text/plain": self.summary()}, include, exclude)
 
     def __repr__(self) -> str:
         return f"<CompareView {self.name}: {len(self.diff.lost_control_flow)} lost control-flow node(s)>"

@@ -1,7 +1,7 @@
 """A partitioned model drawn with its placement: which ops run on the accelerator, which fall
 back to the CPU and why, and which edges copy data between the two (with their bytes).
 
-The decisions come from the partition plan (:mod:`toolkit.analysis.partition_plan`), the same
+The decisions come from the partition plan (:mod:`toolkit.analysis.partition.plan`), the same
 table the partitioner's logs and ``analyze_model`` read, so the picture never disagrees with
 what runs. The drawing is the ordinary view graph of the original trace, re-coloured: nodes
 get a ``target-*`` mark (accelerator green, CPU orange, both purple), CPU nodes a line with
@@ -13,8 +13,9 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from toolkit.analysis.partition_plan import PartitionPlan, plan_in
+from toolkit.analysis.partition.plan import PartitionPlan, plan_in
 from toolkit.render.view import ViewGraph, build_view
+from toolkit.words import byte_size
 
 __all__ = ["build_partition_view", "partition_plan_of"]
 
@@ -49,7 +50,7 @@ def build_partition_view(plan: PartitionPlan) -> ViewGraph:
         src = row["producer"] if row["producer"] is not None else f"in:{row['value']}"
         dst = row["consumer"] if row["consumer"] is not None else "out"
         transfers[(src.split(".", 1)[0] if not src.startswith("in:") else src, dst)] = (
-            f"{row['from_device']}→{row['to_device']} {_bytes(row['bytes'])}"
+            f"{row['from_device']}→{row['to_device']} {byte_size(row['bytes'])}"
         )
     edges = []
     for edge in base.edges:
@@ -59,11 +60,3 @@ def build_partition_view(plan: PartitionPlan) -> ViewGraph:
         else:
             edges.append(edge)
     return dataclasses.replace(base, nodes=tuple(nodes), edges=tuple(edges))
-
-
-def _bytes(n: int) -> str:
-    for unit in ("B", "KiB", "MiB"):
-        if n < 1024 or unit == "MiB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return f"{n:.1f} GiB"

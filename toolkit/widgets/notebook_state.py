@@ -24,11 +24,11 @@ import json
 import os
 import stat
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any, Sequence
 
-from toolkit.widgets.errors import NotebookStateError
+from toolkit.errors import NotebookStateError
+from toolkit.files import write_atomically
 
 __all__ = ["strip_notebook_file", "strip_widget_state"]
 
@@ -74,17 +74,7 @@ def strip_notebook_file(path: str | os.PathLike[str], *, check: bool = False) ->
     changed = strip_widget_state(notebook)
     if changed and not check:
         text = json.dumps(notebook, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
-        mode = stat.S_IMODE(path.stat().st_mode)
-        handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as f:
-                f.write(text)
-            os.chmod(temp, mode)  # mkstemp makes 0600; keep the notebook's own mode
-            os.replace(temp, path)
-        except BaseException:
-            if os.path.exists(temp):
-                os.unlink(temp)
-            raise
+        write_atomically(path, text, mode=stat.S_IMODE(path.stat().st_mode))  # keep the notebook's mode
     return changed
 
 

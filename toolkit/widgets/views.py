@@ -41,9 +41,10 @@ from toolkit.errors import MissingDependencyError
 from toolkit.ir.model import Node
 from toolkit.render.display import CodeSection, CodeView, CompareView, GraphView
 from toolkit.render.dot import DotOptions
+from toolkit.render.mime import filter_bundle
 from toolkit.render.svg import dot_to_svg
 from toolkit.widgets.assets import BUNDLE_NAME, LOADER_NAME, bundle_problem, read_asset, static_dir
-from toolkit.widgets.errors import WidgetSelectionError
+from toolkit.errors import WidgetSelectionError
 from toolkit.widgets.payload import WidgetLimits, compare_pairs, count_drawn, graph_payload, initial_options
 
 __all__ = ["BundleHost", "CompareWidget", "GraphWidget", "WidgetSelectionError"]
@@ -217,7 +218,7 @@ class GraphWidget(_ViewWidget):
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **kwargs: Any) -> dict[str, Any]:
         bundle = self._static.bundle()
         bundle[_WIDGET_VIEW_MIME] = {"version_major": 2, "version_minor": 0, "model_id": self.model_id}
-        return _filter(bundle, include, exclude)
+        return filter_bundle(bundle, include, exclude)
 
     def __repr__(self) -> str:
         return self._shown.summary()
@@ -338,7 +339,7 @@ class CompareWidget(_ViewWidget):
         if all(count_drawn(v.view, v.options) <= self._limits.max_layout_nodes for v in self._shown):
             bundle["text/html"] = static.html()
         bundle[_WIDGET_VIEW_MIME] = {"version_major": 2, "version_minor": 0, "model_id": self.model_id}
-        return _filter(bundle, include, exclude)
+        return filter_bundle(bundle, include, exclude)
 
     def __repr__(self) -> str:
         return f"<CompareWidget {self._compare.name}: {len(self._compare.diff.lost_control_flow)} lost control-flow node(s)>"
@@ -386,12 +387,3 @@ class _StaticPicture:
             raise self._error
         assert self._result is not None
         return dict(self._result)
-
-
-def _filter(bundle: dict[str, Any], include: Any, exclude: Any) -> dict[str, Any]:
-    if include:
-        bundle = {k: v for k, v in bundle.items() if k in include}
-    if exclude:
-        bundle = {k: v for k, v in bundle.items() if k not in exclude}
-    return bundle
-

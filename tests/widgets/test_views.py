@@ -1,0 +1,292 @@
+"""The widget layer without a front end: when it is used, what it sends, what comes back.
+
+Widgets are built for real (ipywidgets works without a kernel); what a browser would do is
+done here by calling the same entry points the comm calls (``set_state``, the custom-message
+handler). The browser side itself is tested in ``tests/browser``.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+import toolkit
+import toolkit.widgets
+from tests.browser import synthetic
+from tests.fixtures import models
+from toolkit.render.api import code, graph_view
+from toolkit.render.display import CompareView, GraphView
+from toolkit.widgets import present
+from toolkit.errors import WidgetSelectionError
+from toolkit.widgets.views import BundleHost, CompareWidget, GraphWidget
+
+WIDGETS_DIR = Path(toolkit.widgets.__file__).parent
+
+
+@pytest.fixture
+def in_kernel(monkeypatch):
+    """Make present() believe it runs in a live kernel (the only thing a test cannot start)."""
+    monkeypatch.setattr(toolkit.widgets, "in_live_kernel", lambda: True)
+
+
+@pytest.fixture(scope="module")
+def cell3():
+    torch.manual_seed(0)
+    return toolkit.trace(models.MyCell3(models.MyDecisionGate()), models.example_inputs("MyCell3"), script_submodules=("dg",))
+
+
+@pytest.fixture(scope="module")
+def cell3_widget(cell3):
+    return GraphWidget(graph_view(cell3), code=code(cell3))
+
+
+# --- when present() makes a widget ---------------------------------------------------------------
+
+
+def test_outside_a_kernel_the_static_views_are_returned_unchanged(cell3):
+    view = graph_view(cell3)
+    assert present(view) is view
+    assert isinstance(toolkit.show(cell3), GraphView)
+    assert isinstance(toolkit.compare(models.MyCell3(models.MyDecisionGate()), models.example_inputs("MyCell3")), CompareView)
+    assert present("not a view") == "not a view"
+
+
+def test_in_a_kernel_show_and_compare_return_widgets(in_kernel, cell3):
+    shown = toolkit.show(cell3)
+    assert isinstance(shown, GraphWidget)
+    titles = [s["title"] for s in shown._data["code"]["sections"]]
+    assert titles == ["MyCell3.forward", "dg (MyDecisionGate).forward", "linear (Linear).forward"]
+    compared = toolkit.compare(models.MyCell3(models.MyDecisionGate()), models.example_inputs("MyCell3"))
+    assert isinstance(compared, CompareWidget)
+
+
+def test_without_the_widget_packages_the_static_view_is_returned(in_kernel, monkeypatch, cell3):
+    monkeypatch.setattr(toolkit.widgets, "has_widget_packages", lambda: False)
+    assert isinstance(toolkit.show(cell3), GraphView)
+
+
+def test_plain_python_is_not_a_live_kernel():
+    from toolkit.widgets.environment import in_live_kernel
+
+    assert in_live_kernel() is False
+
+
+def test_importing_the_widget_layer_loads_no_notebook_package():
+    code_text = (
+        "import sys, toolkit.widgets\n"
+        "print(' '.join(sorted({m.split('.')[0] for m in sys.modules} & {'anywidget', 'ipywidgets', 'IPython', 'graphviz'})))"
+    )
+    out = subprocess.run([sys.executable, "-c", code_text], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == ""
+
+
+def test_the_widget_layer_never_imports_torch():
+    for path in sorted(WIDGETS_DIR.glob("*.py")):
+        text = path.read_text()
+        assert "import torch" not in text and "torch._C" not in text, path.name
+
+
+# --- what the widget sends ---------------------------------------------------------------------------
+
+
+def test_widgets_share_one_bundle_host_and_carry_only_the_loader(cell3):
+    first, second = GraphWidget(graph_view(cell3)), GraphWidget(graph_view(cell3))
+    assert first._host is second._host is BundleHost.shared()
+    assert first._bundle_problem == ""
+    bundle = first._host._esm
+    assert bundle.startswith("/* sources-sha256:") and len(bundle) > 500_000
+    assert len(first._esm) < 4000
+    state = json.dumps(first.get_state())
+    assert len(state) < 20_000 and "sources-sha256" not in state
+
+
+def test_payload_describes_every_drawn_node_and_links_it_to_code(cell3_widget):
+    data = json.loads(json.dumps(cell3_widget._data))  # plain JSON, nothing else
+    ids = [n["id"] for n in data["view"]["nodes"]]
+    assert set(data["details"]) == set(ids)
+    tanh = next(n for n in data["view"]["nodes"] if n["op"] == "aten::tanh")
+    details = data["details"][tanh["id"]]
+    assert details["op"] == "aten::tanh" and details["outputs"][0][1:] == ["Tensor", "float32", "3×4"]
+    section, line = data["code"]["links"][tanh["id"]]
+    assert "torch.tanh(" in data["code"]["sections"][section]["lines"][line - 1]
+    file_index, py_line = data["python"]["links"][tanh["id"]]
+    hunk_lines = {h["start"] + i: text for h in data["python"]["files"][file_index]["hunks"] for i, text in enumerate(h["lines"])}
+    assert "new_h = torch.tanh(self.dg(self.linear(x)) + h)" in hunk_lines[py_line]
+    neg = next(n for n in data["view"]["nodes"] if n["op"] == "aten::neg")
+    section, line = data["code"]["links"][neg["id"]]
+    assert data["code"]["sections"][section]["title"] == "dg (MyDecisionGate).forward"
+
+
+def test_a_resnet_opens_at_its_stages_with_repeats_folded(zoo):
+    traced = zoo["ResNet50ish"][3]
+    widget = GraphWidget(graph_view(traced), code=code(traced))
+    assert widget.depth == 1
+    assert widget._data["notice"].startswith("177 boxes fully expanded: opened at depth 1 (25 boxes)")
+    folds = [(f["label"], f["type"], len(f["members"])) for f in widget._data["folds"]]
+    assert folds == [
+        ("layer1.1 … 2", "Bottleneck", 2),
+        ("layer2.1 … 3", "Bottleneck", 3),
+        ("layer3.1 … 5", "Bottleneck", 5),
+        ("layer4.1 … 2", "Bottleneck", 2),
+    ]
+    assert len(json.dumps(widget._data)) < 600_000
+
+
+def test_an_explicit_depth_is_kept(zoo):
+    traced = zoo["ResNet50ish"][3]
+    widget = GraphWidget(graph_view(traced, depth=2))
+    assert widget.depth == 2 and widget._data["notice"] == ""
+
+
+def test_twenty_thousand_nodes_open_collapsed_and_skip_the_static_svg():
+    widget = GraphWidget(graph_view(synthetic.wide_graph(100, 200)))
+    assert widget.depth == 0
+    assert widget._data["notice"].startswith("20,002 boxes fully expanded: opened at depth 0 (102 boxes)")
+    flat = GraphWidget(graph_view(synthetic.flat_graph(3000)))
+    assert "only the first 1,500 are drawn" in flat._data["notice"]
+    bundle = flat._repr_mimebundle_()
+    assert "image/svg+xml" not in bundle and "too large for a static picture" in bundle["text/plain"]
+
+
+# --- the output keeps the static picture ----------------------------------------------------------------
+
+
+def test_output_has_the_widget_the_static_svg_and_a_stable_text(cell3_widget, cell3):
+    bundle = cell3_widget._repr_mimebundle_()
+    assert set(bundle) == {"text/plain", "image/svg+xml", "application/vnd.jupyter.widget-view+json"}
+    assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == cell3_widget.model_id
+    static = graph_view(cell3)
+    assert bundle["text/plain"] == static.summary() == repr(cell3_widget)
+    assert bundle["image/svg+xml"] == static.svg()
+    assert set(cell3_widget._repr_mimebundle_(include={"text/plain"})) == {"text/plain"}
+
+
+def test_html_in_names_is_escaped_in_the_static_output():
+    module = synthetic.traced_evil_names()
+    widget = GraphWidget(graph_view(module), code=code(module))
+    svg = widget._repr_mimebundle_()["image/svg+xml"]
+    assert "<script" not in svg and "<img" not in svg
+    assert "&lt;script&gt;" in svg
+    payload = json.dumps(widget._data)
+    assert json.loads(payload)["view"]["clusters"][0]["label"].startswith(synthetic.SCRIPT_NAME)
+
+
+# --- what comes back from the browser -------------------------------------------------------------------
+
+
+def test_the_selection_is_the_ir_node_and_observers_fire(cell3):
+    widget = GraphWidget(graph_view(cell3))
+    seen = []
+    widget.observe(lambda change: seen.append(change["new"]), names="selected")
+    tanh = next(n for n in widget.graph.walk() if n.op == "aten::tanh")
+    widget.set_state({"selected_id": tanh.id})  # what the comm does when the student clicks
+    assert widget.selected is tanh and seen == [tanh]
+    widget.select(None)
+    assert widget.selected is None and widget.selected_id == "" and seen == [tanh, None]
+    widget.select(tanh)
+    assert widget.selected_id == tanh.id
+    widget.selected_id = "m:linear"  # a box is selectable but is not an IR node
+    assert widget.selected is None
+
+
+def test_selecting_what_the_widget_does_not_draw_is_a_clear_error(cell3):
+    widget = GraphWidget(graph_view(cell3))
+    with pytest.raises(WidgetSelectionError, match=r"cannot select 'n999': MyCell3\.forward draws no node.*Fix: pass an IR node"):
+        widget.select("n999")
+    assert widget.selected_id == ""
+
+
+def test_the_expansion_state_maps_to_static_options(cell3):
+    widget = GraphWidget(graph_view(cell3))
+    widget.set_state({"depth": 0, "collapsed": ["m:dg/if:n10"], "expanded": []})
+    options = widget.options()
+    assert options.depth == 0 and options.collapsed == frozenset({"m:dg/if:n10"})
+    assert widget.static.options == options
+
+
+def _reply(widget, request):
+    replies = []
+    original = widget.send
+    widget.send = replies.append
+    try:
+        widget._on_front_end_message(widget, request, [])
+    finally:
+        widget.send = original
+    assert len(replies) == 1
+    return replies[0]
+
+
+def test_the_front_end_can_ask_for_the_static_picture_of_its_state(cell3):
+    widget = GraphWidget(graph_view(cell3))
+    reply = _reply(widget, {"type": "static-svg", "request": 7, "state": {"depth": 0, "expanded": [], "collapsed": []}})
+    assert reply["type"] == "static-svg" and reply["request"] == 7
+    assert '<g id="node:m:dg" class="node node&#45;collapsed">' in reply["svg"]
+    ignored = []  # unknown messages are ignored
+    widget.send = ignored.append
+    widget._on_front_end_message(widget, {"type": "unknown"}, [])
+    assert ignored == []
+
+
+def test_without_dot_the_static_picture_request_says_why(cell3, monkeypatch):
+    monkeypatch.setattr("toolkit.render.svg.shutil.which", lambda name: None)
+    widget = GraphWidget(graph_view(cell3))
+    reply = _reply(widget, {"type": "static-svg", "request": 1, "state": {}})
+    assert "svg" not in reply
+    assert "the Graphviz `dot` binary is not on PATH" in reply["error"] and "<GraphView MyCell3.forward" in reply["error"]
+
+
+def test_a_missing_bundle_is_reported_to_the_front_end(cell3, tmp_path):
+    widget = GraphWidget(graph_view(cell3), bundle_dir=tmp_path)
+    assert widget._host is None
+    assert widget._bundle_problem.startswith(f"the widget bundle {tmp_path / 'toolkit-widgets.js'} is missing")
+    assert "Fix: reinstall torchscript-toolkit" in widget._bundle_problem
+
+
+# --- compare -------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def comparison():
+    torch.manual_seed(0)
+    return CompareWidget(toolkit.compare(models.MyCell3(models.MyDecisionGate()), models.example_inputs("MyCell3")))
+
+
+def test_compare_pairs_the_two_sides_and_marks_what_one_side_has(comparison):
+    trace_ops = {n["id"]: n["op"] for n in comparison._trace["view"]["nodes"]}
+    script_ops = {n["id"]: n["op"] for n in comparison._script["view"]["nodes"]}
+    assert comparison._pairs and all(trace_ops[t] == script_ops[s] for t, s in comparison._pairs)
+    marks = {n["op"]: n["marks"] for n in comparison._script["view"]["nodes"]}
+    assert marks["prim::If"] == ["lost"] and marks["aten::sum"] == ["only-script"]
+    bundle = comparison._repr_mimebundle_()
+    assert set(bundle) == {"text/plain", "text/html", "application/vnd.jupyter.widget-view+json"}
+    assert bundle["text/plain"].startswith("The trace lost 1 control-flow node(s):")
+
+
+def test_compare_selection_follows_to_the_other_side(comparison):
+    tanh = next(n for n in comparison._compare.traced.graph.walk() if n.op == "aten::tanh")
+    comparison.select(tanh, side="trace")
+    assert comparison.selected is tanh and comparison.selected_side == "trace"
+    assert comparison.selected_script.op == "aten::tanh"
+    lost = comparison._compare.diff.lost_control_flow[0]
+    comparison.select(lost.id, side="script")
+    assert comparison.selected is lost and comparison.selected_trace is None and comparison.selected_trace_id == ""
+    with pytest.raises(WidgetSelectionError, match=r"side must be 'trace' or 'script', not 'left'"):
+        comparison.select(lost.id, side="left")
+    with pytest.raises(WidgetSelectionError, match=r"cannot select 'n999' on the trace side of MyCell3"):
+        comparison.select("n999", side="trace")
+
+
+def test_compare_when_scripting_fails_shows_the_trace_alone():
+    class Unscriptable(torch.nn.Module):
+        def forward(self, x):
+            double = lambda t: t * 2  # noqa: E731  TorchScript has no lambdas
+            return double(x)
+
+    widget = CompareWidget(toolkit.compare(Unscriptable(), (torch.rand(2),)))
+    assert widget._script == {} and widget._scripting_error
+    assert "scripting failed" in widget._repr_mimebundle_()["text/plain"]

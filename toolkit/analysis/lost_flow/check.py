@@ -1,0 +1,672 @@
+"""``check_trace``: find the behaviour ``torch.jit.trace`` loses, prove it, name the line, say the fix.
+
+Why: a trace records the one path the example took. A module with data-dependent control
+flow, shape logic, Python state or a baked-in device silently gives wrong answers on other
+inputs, and torch's own signals catch only part of it (TracerWarnings about half, default
+``check_trace`` under a quarter; ``../shared/notes/lost-by-tracing.md``). The user gives the
+module and the example, as a student would; the check finds problems *without* being handed a
+failing input, combining, from cheap to expensive:
+
+1. a static lint of ``forward`` and what it calls (:mod:`toolkit.analysis.lost_flow.lint`);
+2. an instrumented trace recording every TracerWarning (torch-internal ones too) and every
+   tensor -> Python escape with its value and the user's frame (:mod:`.escapes`);
+3. a structural comparison with the scripted graph, where scripting works
+   (:func:`toolkit.analysis.diff.diff_graphs`);
+4. differential testing on generated inputs: inputs moved across each decision's boundary
+   (:mod:`.boundary`), then values, sizes, rank, another device, optional arguments,
+   repeated calls and the train -> eval flip (:mod:`.variants`);
+5. localisation by diffing escape values between the example and the counterexample
+   (:mod:`.localise`).
+
+A finding is ``proven`` only with a counterexample on which eager and traced outputs differ
+(or the trace fails where eager works); everything else that looks risky is ``suspected``.
+Safe code that merely looks suspicious (``math.sqrt(head_dim)``, a shape ``assert``) is
+therefore never reported as proven.
+
+Nothing here changes the user's module: all runs use deep copies, and every RNG is restored.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import linecache
+import time
+import warnings
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Sequence
+
+import torch
+from torch.utils import _pytree as pytree
+
+from toolkit.analysis.lost_flow.boundary import boundary_inputs
+from toolkit.analysis.diff import diff_graphs
+from toolkit.analysis.lost_flow.variants import (
+    CannotCopyModel,
+    Outcome,
+    Variant,
+    VariantKind,
+    Workbench,
+    cloned,
+    error_line,
+    generate_variants,
+    other_device,
+    preserved_global_state,
+    run_variant,
+    seed_everything,
+)
+from toolkit.analysis.lost_flow.escapes import Escape, InstrumentedTrace, record_trace
+from toolkit.capture import TracerWarningRecord
+from toolkit.frames import is_torch_path, user_location_text
+from toolkit.analysis.lost_flow.findings import CATEGORIES, PROVEN, SUSPECTED, Counterexample, Finding
+from toolkit.analysis.lost_flow.lint import lint_model
+from toolkit.analysis.lost_flow.localise import Evidence, entry_location, explain_divergence, suspected_findings
+from toolkit.errors import MissingExampleInputsError, TracingError
+from toolkit.ir import build
+from toolkit.ir.model import Graph, Node, NodeKind
+
+__all__ = [
+    "CATEGORIES",
+    "CheckOptions",
+    "CheckRun",
+    "Counterexample",
+    "Finding",
+    "Highlight",
+    "Highlights",
+    "TraceFailure",
+    "TraceReport",
+    "check_trace",
+]
+
+_JIT_DEPRECATION = r"`torch\.jit\.[\w.]+` is deprecated"
+_PROGRESS_DELAY_S = 2.0
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    """How thoroughly to check, and how to trace.
+
+    Attributes:
+        budget_s: wall-clock budget in seconds. Checks not started when it runs out are
+            listed in ``TraceReport.skipped`` and the report is marked ``partial``.
+        seed: seed for generated values (and the RNG seeds of each run).
+        progress: ``True`` always shows a tqdm bar, ``False`` never, ``None`` shows one only
+            when the check takes more than about two seconds.
+        script: compare with the scripted graph (skip to save time on big models).
+        lint: run the static lint.
+        other_device: also run on CUDA (if present) or the ``meta`` device.
+        rtol, atol: output tolerances (``atol`` is scaled by the output's magnitude).
+        max_localisations: how many diverging inputs to localise (each costs one re-trace).
+        trace_kwargs: extra ``torch.jit.trace`` options (``{"strict": False}`` for dict
+            outputs); ``check_trace`` itself is always off.
+    """
+
+    budget_s: float = 60.0
+    seed: int = 0
+    progress: bool | None = None
+    script: bool = True
+    lint: bool = True
+    other_device: bool = True
+    rtol: float = 1e-4
+    atol: float = 1e-5
+    max_localisations: int = 8
+    trace_kwargs: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CheckRun:
+    """One generated input (or call pattern) and what it showed.
+
+    Attributes:
+        label: what was changed. kind: which axis. status: ``same``, ``diverged`` or
+        ``skipped``. detail: eager vs traced, or why it was skipped.
+    """
+
+    label: str
+    kind: str
+    status: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class TraceFailure:
+    """Why ``torch.jit.trace`` could not trace the model at all.
+
+    Attributes:
+        message: the error's meaningful line. error_type: its class name.
+        file, line, source_line: the user's innermost frame in the traceback ("" / 0 if none).
+    """
+
+    message: str
+    error_type: str
+    file: str
+    line: int
+    source_line: str | None
+
+
+@dataclass(frozen=True)
+class Highlight:
+    """One finding placed on the graph and code views.
+
+    Attributes:
+        file, line: the user's source line.
+        severity, category: as in the finding.
+        label: ``T1 data-dependent branch``.
+        traced_nodes: ids (``n4``, ``n7.b0.n2``) of ``TraceReport.traced_graph`` nodes
+            recorded from that line.
+        scripted_nodes: ids of ``TraceReport.scripted_graph`` nodes from that line (the lost
+            ``prim::If``/``prim::Loop`` first).
+    """
+
+    file: str
+    line: int
+    severity: str
+    category: str
+    label: str
+    traced_nodes: tuple[str, ...]
+    scripted_nodes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Highlights:
+    """Plain data for the render layer: which nodes and lines to mark.
+
+    ``marks`` dictionaries use the render layer's mark classes: ``"lost"`` for proven
+    findings and ``"highlight"`` for suspected ones, so
+    ``toolkit.show(report.traced_graph, marks=report.highlights().traced_marks())`` draws
+    them today.
+    """
+
+    items: tuple[Highlight, ...]
+
+    def traced_marks(self) -> dict[str, tuple[str, ...]]:
+        return self._marks("traced_nodes")
+
+    def scripted_marks(self) -> dict[str, tuple[str, ...]]:
+        return self._marks("scripted_nodes")
+
+    def lines(self) -> tuple[tuple[str, int, str], ...]:
+        """``(file, line, severity)`` for every highlighted source line, in order."""
+        return tuple((h.file, h.line, h.severity) for h in self.items)
+
+    def _marks(self, attribute: str) -> dict[str, tuple[str, ...]]:
+        marks: dict[str, tuple[str, ...]] = {}
+        for item in self.items:
+            mark = "lost" if item.severity == PROVEN else "highlight"
+            for node_id in getattr(item, attribute):
+                if marks.get(node_id) != ("lost",):
+                    marks[node_id] = (mark,)
+        return marks
+
+
+@dataclass(frozen=True)
+class TraceReport:
+    """What :func:`check_trace` found.
+
+    Attributes:
+        name: the model's class (or function) name.
+        findings: proven findings first, then suspected ones, each by file and line.
+        runs: every generated input and its result.
+        traced: the ``ScriptModule`` traced on the example (``None`` when tracing failed).
+            It shares parameters with the check's private copy, never with the user's module.
+        traced_graph, scripted_graph: their IR (inlined), for ``toolkit.show``.
+        scripting_error: why scripting was unavailable, or ``None``.
+        trace_error: why tracing failed, or ``None``.
+        partial: the budget ran out before every check ran. skipped: the checks not run.
+        escapes, tracer_warnings: the raw signals of the instrumented trace.
+        elapsed_s: how long the check took (not shown, so views stay deterministic).
+    """
+
+    name: str
+    findings: tuple[Finding, ...]
+    runs: tuple[CheckRun, ...] = ()
+    traced: Any = field(default=None, repr=False, compare=False)
+    traced_graph: Graph | None = field(default=None, repr=False, compare=False)
+    scripted_graph: Graph | None = field(default=None, repr=False, compare=False)
+    scripting_error: str | None = None
+    trace_error: TraceFailure | None = None
+    partial: bool = False
+    skipped: tuple[str, ...] = ()
+    escapes: tuple[Escape, ...] = field(default=(), repr=False)
+    tracer_warnings: tuple[TracerWarningRecord, ...] = field(default=(), repr=False)
+    elapsed_s: float = field(default=0.0, compare=False)
+
+    @property
+    def ok(self) -> bool:
+        """True when the model traced and no finding is proven."""
+        return self.trace_error is None and not self.proven
+
+    @property
+    def proven(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.severity == PROVEN)
+
+    @property
+    def suspected(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.severity == SUSPECTED)
+
+    @property
+    def tried(self) -> int:
+        """How many generated inputs ran (skipped ones included)."""
+        return len(self.runs)
+
+    def outcome_counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for run in self.runs:
+            counts[run.status] = counts.get(run.status, 0) + 1
+        return counts
+
+    def highlights(self) -> Highlights:
+        """Every finding's line, with the traced and scripted node ids recorded from it."""
+        items = []
+        for finding in self.findings:
+            items.append(
+                Highlight(
+                    file=finding.file,
+                    line=finding.line,
+                    severity=finding.severity,
+                    category=finding.category,
+                    label=finding.title,
+                    traced_nodes=_nodes_at(self.traced_graph, finding.file, finding.line),
+                    scripted_nodes=_nodes_at(self.scripted_graph, finding.file, finding.line),
+                )
+            )
+        return Highlights(tuple(items))
+
+    def __str__(self) -> str:
+        from toolkit.render.report import report_text  # display hook: render draws, analysis finds
+
+        return report_text(self)
+
+    def __repr__(self) -> str:
+        if self.trace_error is not None:
+            return f"<TraceReport {self.name}: tracing failed>"
+        state = "ok" if self.ok else "lost behaviour"
+        part = ", partial" if self.partial else ""
+        return f"<TraceReport {self.name}: {state}, {len(self.proven)} proven, {len(self.suspected)} suspected{part}>"
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        """The one display path every view uses (HTML with a text fallback), built in render."""
+        from toolkit.render.report import report_bundle  # display hook: render draws, analysis finds
+
+        return report_bundle(self, include=include, exclude=exclude)
+
+
+def _nodes_at(g: Graph | None, file: str, line: int) -> tuple[str, ...]:
+    if g is None:
+        return ()
+    control: list[Node] = []
+    others: list[Node] = []
+    for node in g.walk():
+        if node.source is not None and node.source.line == line and node.source.file == file:
+            (control if node.kind.is_control_flow else others).append(node)
+    return tuple(n.id for n in control + others if n.kind is not NodeKind.CONSTANT)
+
+
+# ---------------------------------------------------------------------------------------------
+# The check
+# ---------------------------------------------------------------------------------------------
+
+
+class _Budget:
+    """Wall-clock budget; checks not started once it is spent are listed as skipped."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.start = time.perf_counter()
+        self.skipped: list[str] = []
+
+    @property
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.start
+
+    @property
+    def exhausted(self) -> bool:
+        return self.elapsed >= self.seconds
+
+    def allows(self, what: str) -> bool:
+        """True while time is left; otherwise records ``what`` as skipped."""
+        if self.exhausted:
+            self.skipped.append(what)
+            return False
+        return True
+
+
+def check_trace(
+    model: Any,
+    example_inputs: Any,
+    *,
+    check_inputs: Sequence[Any] | None = None,
+    budget_s: float | None = None,
+    options: CheckOptions | None = None,
+) -> TraceReport:
+    """Trace ``model`` on ``example_inputs`` and report the behaviour the trace lost.
+
+    Args:
+        model: an ``nn.Module`` or a function, as you would pass to ``torch.jit.trace``.
+        example_inputs: a tensor, a tuple of arguments, or a dict of keyword arguments.
+        check_inputs: extra inputs of your own (each a tensor or a tuple), tried before the
+            generated ones. They only add to what the check generates.
+        budget_s: time budget in seconds (overrides ``options.budget_s``).
+        options: the other settings (:class:`CheckOptions`).
+
+    Returns:
+        A :class:`TraceReport`; ``report.ok`` is False when a finding is proven or the model
+        cannot be traced at all.
+
+    Raises:
+        MissingExampleInputsError: no example inputs, or a list instead of a tuple.
+        TracingError: ``model`` is not callable, is already TorchScript, fails in eager
+            PyTorch on its own example inputs, or cannot be copied.
+    """
+    options = options or CheckOptions()
+    if budget_s is not None:
+        options = dataclasses.replace(options, budget_s=budget_s)
+    name = _name(model)
+    _validate(model, example_inputs, name)
+    args, kwargs = cloned(*_as_args(example_inputs))  # the user's tensors are never written to
+    clock = _Budget(options.budget_s)
+    with warnings.catch_warnings():
+        # TorchScript warns on every torch.jit call in 2.13; inside the check that is noise
+        warnings.filterwarnings("ignore", message=_JIT_DEPRECATION, category=DeprecationWarning)
+        with preserved_global_state():
+            torch.set_grad_enabled(True)
+            return _check(model, name, args, kwargs, tuple(check_inputs or ()), options, clock)
+
+
+def _check(
+    model: Any,
+    name: str,
+    args: tuple,
+    kwargs: dict,
+    check_inputs: tuple[Any, ...],
+    options: CheckOptions,
+    clock: _Budget,
+) -> TraceReport:
+    bench = _workbench(model, name, args, kwargs, options.seed)
+
+    # 1-2. the instrumented trace, and the lint
+    seed_everything(options.seed)
+    example = record_trace(bench.fresh(), *cloned(args, kwargs), trace_kwargs=options.trace_kwargs)
+    if example.error is not None:
+        return _untraceable(name, example, clock)
+    traced_graph = _graph(example.module)
+    lint = lint_model(model) if options.lint else ()
+
+    # 3. the structural comparison with the scripted graph
+    scripted_graph, scripting_error, lost_control_flow = None, "not attempted (options.script is False)", {}
+    if options.script:
+        if clock.allows("structural comparison with the scripted graph"):
+            scripted_graph, scripting_error, lost_control_flow = _script(bench, traced_graph)
+        else:
+            scripting_error = "not attempted: the time budget ran out"
+
+    # 4. differential testing on generated inputs
+    variants = _variants(model, bench, args, kwargs, check_inputs, options, clock)
+    outcomes = _run(variants, bench, example.module, options, clock)
+
+    # 5. localisation, then what no input proved
+    evidence = Evidence(
+        example=example,
+        traced_graph=traced_graph,
+        lint=lint,
+        lost_control_flow=lost_control_flow,
+        entry=entry_location(model),
+        retrace=lambda variant: _retrace(bench, variant, options, clock),
+        graph_of=_graph,
+        provided=_provided_arguments(model, args, kwargs),
+    )
+    proven: dict[tuple[str, int], Finding] = {}
+    for outcome in _one_of_each_kind_first([o for o in outcomes if o.diverged])[: options.max_localisations]:
+        if proven and not clock.allows(f"localising '{outcome.variant.label}'"):
+            continue
+        finding = explain_divergence(outcome, evidence)
+        proven.setdefault((finding.file, finding.line), finding)
+    suspected = suspected_findings(evidence, taken=proven)
+    return TraceReport(
+        name=name,
+        findings=tuple(sorted(proven.values(), key=lambda f: (f.file, f.line))) + tuple(suspected),
+        runs=tuple(CheckRun(o.variant.label, o.variant.kind, o.status, o.detail) for o in outcomes),
+        traced=example.module,
+        traced_graph=traced_graph,
+        scripted_graph=scripted_graph,
+        scripting_error=scripting_error,
+        partial=bool(clock.skipped),
+        skipped=tuple(clock.skipped),
+        escapes=example.escapes,
+        tracer_warnings=example.warnings,
+        elapsed_s=clock.elapsed,
+    )
+
+
+def _workbench(model: Any, name: str, args: tuple, kwargs: dict, seed: int) -> Workbench:
+    """Copy the model once, and make sure it runs on its own example in eager PyTorch."""
+    try:
+        bench = Workbench(model)
+    except CannotCopyModel as exc:
+        raise TracingError(
+            f"check_trace({name}) must work on a copy so that your module is never changed, but"
+            f" copy.deepcopy failed: {exc}. Fix: make the module deep-copyable (drop open files, locks or"
+            " generators held as attributes), or check a freshly built instance."
+        ) from None
+    seed_everything(seed)
+    try:
+        with torch.no_grad():
+            run_args, run_kwargs = cloned(args, kwargs)
+            bench.fresh()(*run_args, **run_kwargs)
+    except Exception as exc:  # noqa: BLE001 - the user's model failing on its own input
+        raise TracingError(
+            f"{name} fails in eager PyTorch on its own example inputs{user_location_text(exc)}: {error_line(exc)}."
+            " Fix: call the model on these inputs directly and make that work first; a trace can only"
+            " record a run that succeeds."
+        ) from exc
+    return bench
+
+
+def _variants(
+    model: Any,
+    bench: Workbench,
+    args: tuple,
+    kwargs: dict,
+    check_inputs: tuple[Any, ...],
+    options: CheckOptions,
+    clock: _Budget,
+) -> list[Variant]:
+    """The user's check inputs, inputs moved across decision boundaries, then generated ones."""
+    targeted: list[Variant] = []
+    if clock.allows("inputs moved across decision boundaries"):
+        seed_everything(options.seed)
+        targeted = [
+            Variant(label, VariantKind.BOUNDARY, moved_args, moved_kwargs)
+            for label, moved_args, moved_kwargs in boundary_inputs(bench.fresh(), args, kwargs)
+        ]
+    variants = generate_variants(
+        args,
+        kwargs,
+        forward=_forward_of(model),
+        training=bench.training,
+        device=other_device(_example_device(args, kwargs)) if options.other_device else None,
+        seed=options.seed,
+        check_inputs=check_inputs,
+    )
+    variants[len(check_inputs):len(check_inputs)] = targeted
+    return variants
+
+
+def _run(variants: list[Variant], bench: Workbench, traced: Any, options: CheckOptions, clock: _Budget) -> list[Outcome]:
+    """Run every variant in time, with a progress bar when that takes a while.
+
+    Variants of one group are alternatives (candidate values for one optional argument): the
+    first that eager PyTorch accepts stands for the group; if none does, the last refusal does.
+    """
+    outcomes: list[Outcome] = []
+    settled: set[str] = set()
+    unsettled: dict[str, Outcome] = {}
+    with _progress(len(variants), options.progress) as bar:
+        for variant in variants:
+            bar.update(1)
+            if variant.group is not None and variant.group in settled:
+                continue
+            if not clock.allows(variant.label):
+                continue
+            outcome = run_variant(variant, bench, traced, seed=options.seed + 1, rtol=options.rtol, atol=options.atol)
+            if variant.group is None:
+                outcomes.append(outcome)
+            elif outcome.status != "skipped":
+                settled.add(variant.group)
+                unsettled.pop(variant.group, None)
+                outcomes.append(outcome)
+            else:
+                unsettled[variant.group] = outcome
+    outcomes.extend(unsettled.values())
+    return outcomes
+
+
+def _retrace(bench: Workbench, variant: Variant, options: CheckOptions, clock: _Budget) -> InstrumentedTrace | None:
+    """An instrumented trace of a fresh copy on a variant's inputs (for localisation)."""
+    if clock.exhausted:
+        return None
+    try:
+        module = bench.fresh(device=variant.device)
+    except Exception:  # noqa: BLE001 - cannot move it there: no re-trace, other evidence is used
+        return None
+    seed_everything(options.seed)
+    args, kwargs = cloned(variant.args, variant.kwargs)
+    return record_trace(module, args, kwargs, trace_kwargs=options.trace_kwargs)
+
+
+def _one_of_each_kind_first(outcomes: list[Outcome]) -> list[Outcome]:
+    """Diverging outcomes reordered round-robin by axis, so that the localisations spent go to
+    different axes (a size change and a value change usually point at different lines)."""
+    by_kind: dict[str, list[Outcome]] = {}
+    for outcome in outcomes:
+        by_kind.setdefault(outcome.variant.kind, []).append(outcome)
+    ordered: list[Outcome] = []
+    for depth in range(max((len(group) for group in by_kind.values()), default=0)):
+        ordered += [group[depth] for group in by_kind.values() if depth < len(group)]
+    return ordered
+
+
+def _untraceable(name: str, example: InstrumentedTrace, clock: _Budget) -> TraceReport:
+    exc = example.error
+    assert exc is not None
+    file, line = example.error_frame or ("", 0)
+    failure = TraceFailure(
+        message=error_line(exc),
+        error_type=type(exc).__name__,
+        file=file,
+        line=line,
+        source_line=(linecache.getline(file, line).strip() or None) if file else None,
+    )
+    return TraceReport(
+        name=name,
+        findings=(),
+        trace_error=failure,
+        escapes=example.escapes,
+        tracer_warnings=example.warnings,
+        elapsed_s=clock.elapsed,
+    )
+
+
+def _name(model: Any) -> str:
+    if isinstance(model, torch.nn.Module):
+        return type(model).__name__
+    return getattr(model, "__qualname__", None) or getattr(model, "__name__", None) or type(model).__name__
+
+
+def _as_args(example_inputs: Any) -> tuple[tuple, dict]:
+    if isinstance(example_inputs, dict):
+        return (), dict(example_inputs)
+    if isinstance(example_inputs, tuple):
+        return example_inputs, {}
+    return (example_inputs,), {}
+
+
+def _validate(model: Any, example_inputs: Any, name: str) -> None:
+    if isinstance(model, (torch.jit.ScriptModule, torch.jit.ScriptFunction)):
+        raise TracingError(
+            f"{name} is already TorchScript, so there is no Python code left to check."
+            " Fix: pass the original nn.Module (or function) that you trace."
+        )
+    if not callable(model):
+        raise TracingError(
+            f"check_trace needs an nn.Module or a function to trace, not a {type(model).__name__}."
+            " Fix: pass the model itself, e.g. toolkit.check_trace(model, (x,))."
+        )
+    if example_inputs is None or (isinstance(example_inputs, (tuple, list, dict)) and len(example_inputs) == 0):
+        raise MissingExampleInputsError(
+            f"check_trace({name}) needs example inputs: torch.jit.trace runs the model once on them and the"
+            " check generates its other inputs from them. Fix: pass them, e.g."
+            " toolkit.check_trace(model, (torch.rand(3, 4),))."
+        )
+    if isinstance(example_inputs, list):
+        raise MissingExampleInputsError(
+            f"check_trace({name}) got example inputs as a list; torch.jit.trace would read a list as ONE"
+            " argument. Fix: pass a tuple of arguments, e.g. (x, h), or (the_list,) if forward takes a list."
+        )
+
+
+def _graph(module: Any) -> Graph | None:
+    try:
+        return build.graph(module, inlined=True)
+    except Exception:  # noqa: BLE001 - a view is a bonus; the check does not depend on it
+        return None
+
+
+def _script(bench: Workbench, traced_graph: Graph | None) -> tuple[Graph | None, str | None, dict[tuple[str, int], Node]]:
+    """Script a fresh copy; the lost control flow by ``(file, line)``, or why scripting failed."""
+    try:
+        scripted = torch.jit.script(bench.fresh())
+    except Exception as exc:  # noqa: BLE001 - scripting is best effort by design
+        return None, error_line(exc), {}
+    scripted_graph = _graph(scripted)
+    if scripted_graph is None or traced_graph is None:
+        return scripted_graph, None, {}
+    lost: dict[tuple[str, int], Node] = {}
+    for node in diff_graphs(traced_graph, scripted_graph).lost_control_flow:
+        if node.source is None or _has_constant_condition(scripted_graph, node):
+            continue
+        if is_torch_path(node.source.file):
+            continue  # control flow inside torch's own functions (F.interpolate...) is not the user's
+        lost.setdefault((node.source.file, node.source.line), node)
+    return scripted_graph, None, lost
+
+
+def _has_constant_condition(g: Graph, node: Node) -> bool:
+    if node.kind is not NodeKind.IF or not node.inputs:
+        return False
+    producer = g.producer(node.inputs[0])
+    return producer is not None and producer.kind is NodeKind.CONSTANT
+
+
+def _progress(total: int, enabled: bool | None):
+    from tqdm.auto import tqdm  # imported when a check runs: tqdm.auto looks at the notebook
+
+    return tqdm(
+        total=total,
+        desc="check_trace",
+        unit="input",
+        leave=False,
+        disable=enabled is False,
+        delay=0.0 if enabled else _PROGRESS_DELAY_S,
+    )
+
+
+def _provided_arguments(model: Any, args: tuple, kwargs: Mapping[str, Any]) -> frozenset[str]:
+    try:
+        params = [p for p in inspect.signature(_forward_of(model)).parameters if p != "self"]
+    except (TypeError, ValueError):
+        return frozenset(kwargs)
+    return frozenset(params[: len(args)]) | frozenset(kwargs)
+
+
+def _forward_of(model: Any) -> Any:
+    if isinstance(model, torch.nn.Module):
+        return type(model).forward
+    return model
+
+
+def _example_device(args: tuple, kwargs: Mapping[str, Any]) -> str:
+    for leaf in pytree.tree_leaves((args, dict(kwargs))):
+        if isinstance(leaf, torch.Tensor):
+            return leaf.device.type
+    return "cpu"

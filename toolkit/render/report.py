@@ -1,0 +1,166 @@
+"""Text and HTML for a trace check report: what a student reads in a notebook or a terminal.
+
+Plain string building (no widgets, no graphviz), so the report displays anywhere. Output is
+deterministic: no timings, no memory addresses, and files shown by base name (a notebook
+cell's temporary file is shown as ``cell``), so executed notebooks compare equal run to run.
+"""
+
+from __future__ import annotations
+
+import html
+import linecache
+import os
+import re
+from typing import TYPE_CHECKING, Any, Iterable
+
+from toolkit.analysis.lost_flow.findings import Finding
+from toolkit.render.mime import filter_bundle
+
+if TYPE_CHECKING:  # pragma: no cover - import for type hints only
+    from toolkit.analysis.lost_flow.check import TraceReport
+
+__all__ = ["display_file", "report_bundle", "report_html", "report_text"]
+
+_CELL_FILE = re.compile(r"(ipykernel_\d+[/\\]\d+\.py$)|(^<ipython-input-)")
+_SEVERITY_STYLE = {
+    "proven": ("#c0392b", "#fdecea"),
+    "suspected": ("#b7791f", "#fff8e1"),
+}
+
+
+def display_file(path: str) -> str:
+    """A file as shown to a person: its base name, or ``cell`` for a notebook cell."""
+    if _CELL_FILE.search(path):
+        return "cell"
+    return os.path.basename(path)
+
+
+def _where(finding: Finding) -> str:
+    return f"{display_file(finding.file)}:{finding.line}"
+
+
+def _headline(report: "TraceReport") -> str:
+    proven = len(report.proven)
+    suspected = len(report.suspected)
+    if report.trace_error is not None:
+        return f"check_trace({report.name}): the model could not be traced"
+    if report.ok:
+        extra = f"; {suspected} suspected line(s) to review" if suspected else ""
+        return f"check_trace({report.name}): ok, no lost behaviour found on {report.tried} generated input(s){extra}"
+    return f"check_trace({report.name}): {proven} proven, {suspected} suspected"
+
+
+def _status_lines(report: "TraceReport") -> list[str]:
+    lines = []
+    if report.trace_error is not None:
+        err = report.trace_error
+        where = f" at {display_file(err.file)}:{err.line}" if err.file else ""
+        lines.append(f"tracing failed{where}: {err.message}")
+        if err.source_line:
+            lines.append(f"    {err.source_line}")
+        return lines
+    if report.scripting_error:
+        lines.append(f"scripting unavailable (structural comparison skipped): {report.scripting_error}")
+    else:
+        lines.append("scripting available: traced and scripted graphs compared")
+    counts = report.outcome_counts()
+    lines.append(
+        f"inputs tried: {report.tried} ({counts.get('same', 0)} same, {counts.get('diverged', 0)} diverged,"
+        f" {counts.get('skipped', 0)} skipped because eager PyTorch fails on them too)"
+    )
+    if report.partial:
+        lines.append(f"PARTIAL: the time budget ran out; not run: {', '.join(report.skipped)}")
+    return lines
+
+
+def report_text(report: "TraceReport") -> str:
+    """The readable ``str()`` of a report."""
+    lines = [_headline(report)]
+    lines += ["  " + line for line in _status_lines(report)]
+    for finding in report.findings:
+        lines.append("")
+        lines.append(str(finding).replace(finding.location, _where(finding), 1))
+    return "\n".join(lines)
+
+
+def _snippet(finding: Finding, context: int = 2) -> str:
+    rows = []
+    for number in range(max(1, finding.line - context), finding.line + context + 1):
+        text = linecache.getline(finding.file, number)
+        if not text:
+            continue
+        mark = number == finding.line
+        background = _SEVERITY_STYLE[finding.severity][1] if mark else "transparent"
+        weight = "bold" if mark else "normal"
+        rows.append(
+            f"<div style='background:{background};font-weight:{weight};white-space:pre'>"
+            f"<span style='color:#888;display:inline-block;width:3.5em'>{number}</span>"
+            f"{html.escape(text.rstrip())}</div>"
+        )
+    if not rows:
+        return ""
+    return (
+        "<div style='font-family:monospace;font-size:12px;border:1px solid #ddd;padding:4px;margin:4px 0'>"
+        + "".join(rows)
+        + "</div>"
+    )
+
+
+def _finding_html(finding: Finding) -> str:
+    color, background = _SEVERITY_STYLE[finding.severity]
+    rows = [("what", finding.what), ("why", finding.why), ("fix", finding.fix)]
+    if finding.counterexample is not None:
+        cx = finding.counterexample
+        rows.append(("counterexample", f"{cx.input} ({cx.shapes}): eager {cx.eager}; traced {cx.traced}"))
+    rows.append(("evidence", ", ".join(finding.evidence)))
+    table = "".join(
+        f"<tr><td style='vertical-align:top;padding-right:8px;color:#555'><b>{key}</b></td>"
+        f"<td style='text-align:left'>{_inline_code(value)}</td></tr>"
+        for key, value in rows
+    )
+    return (
+        f"<div style='border-left:4px solid {color};background:{background};padding:6px 10px;margin:8px 0'>"
+        f"<div><span style='background:{color};color:white;padding:1px 6px;border-radius:3px'>"
+        f"{finding.severity}</span> <b>{html.escape(finding.title)}</b>"
+        f" <code>{html.escape(_where(finding))}</code></div>"
+        f"{_snippet(finding)}<table style='font-size:13px'>{table}</table></div>"
+    )
+
+
+def _inline_code(text: str) -> str:
+    """Escape ``text`` and render its `backticks` as code."""
+    parts = html.escape(text).split("`")
+    return "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(parts))
+
+
+def report_html(report: "TraceReport") -> str:
+    """The notebook view of a report."""
+    ok = report.ok
+    color = "#2e7d32" if ok else "#c0392b"
+    status = "".join(f"<div>{_inline_code(line)}</div>" for line in _status_lines(report))
+    findings = "".join(_finding_html(f) for f in report.findings)
+    checks = "".join(
+        f"<tr><td>{html.escape(run.kind)}</td><td>{html.escape(run.label)}</td>"
+        f"<td>{html.escape(run.status)}</td><td>{_inline_code(run.detail)}</td></tr>"
+        for run in report.runs
+    )
+    details = (
+        "<details><summary>inputs tried</summary>"
+        "<table style='font-size:12px'><tr><th>axis</th><th>input</th><th>result</th><th>detail</th></tr>"
+        f"{checks}</table></details>"
+        if report.runs
+        else ""
+    )
+    return (
+        "<div class='toolkit-trace-report'>"
+        f"<div style='border-top:3px solid {color};padding-top:4px'><b style='color:{color}'>"
+        f"{html.escape(_headline(report))}</b></div>"
+        f"<div style='font-size:12px;color:#555'>{status}</div>{findings}{details}</div>"
+    )
+
+
+def report_bundle(
+    report: "TraceReport", *, include: Iterable[str] | None = None, exclude: Iterable[str] | None = None
+) -> dict[str, Any]:
+    """The report's MIME bundle: HTML for notebooks, the text form for everything else."""
+    return filter_bundle({"text/html": report_html(report), "text/plain": report_text(report)}, include, exclude)
