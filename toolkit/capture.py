@@ -19,6 +19,10 @@ Mixing, as the tutorials do:
   the whole (a scripted loop calling traced layers).
 
 The user's module is never changed: mixing works on a deep copy.
+
+This is the one tracing entry point of the package: ``check_trace``'s instrumented trace, the
+pipeline's InferenceOp and the partitioner all call :func:`trace`, naming themselves with
+``caller=`` so every trace failure reads the same way and says which public call it came from.
 """
 
 from __future__ import annotations
@@ -29,7 +33,8 @@ import linecache
 import os
 import sys
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from types import FrameType
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
@@ -45,6 +50,7 @@ __all__ = [
     "recording_tracer_warnings",
     "script",
     "trace",
+    "trace_failure_message",
 ]
 
 _JIT_DEPRECATION = r"`torch\.jit\.[\w.]+` is deprecated"
@@ -114,11 +120,22 @@ class Captured:
         module: torch's own object (``ScriptModule`` or ``ScriptFunction``).
         how: ``"traced"`` or ``"scripted"``.
         warnings: every distinct TracerWarning, in the order raised.
+        example_inputs: the positional inputs a trace ran on, as a tuple (``()`` for a script).
+        source: the eager model or function that was traced or scripted (for reference runs).
     """
 
     module: Any
     how: str
     warnings: tuple[TracerWarningRecord, ...] = ()
+    example_inputs: tuple = field(default=(), repr=False, compare=False)
+    source: Any = field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def ir(self) -> Any:
+        """The inlined IR graph of ``forward`` (:func:`toolkit.ir.graph`), built once."""
+        from toolkit.ir import build  # ir sits above capture; imported here to keep capture's import light
+
+        return build.graph(self.module, inlined=True)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.module(*args, **kwargs)
@@ -199,40 +216,59 @@ def trace(
     example_inputs: Any = None,
     *,
     script_submodules: Sequence[str] = (),
+    caller: str = "toolkit.trace",
+    locate: Callable[[FrameType], tuple[str, int] | None] | None = None,
     **trace_kwargs: Any,
 ) -> Captured:
     """``torch.jit.trace`` that records every TracerWarning with the user's line.
 
     Args:
         model: an ``nn.Module`` or a function.
-        example_inputs: a tensor or a tuple of arguments, as for ``torch.jit.trace``.
+        example_inputs: a tensor or a tuple of arguments, as for ``torch.jit.trace``; ``None``
+            is allowed only with ``example_kwarg_inputs`` in ``trace_kwargs``.
         script_submodules: attribute paths (``"dg"``, ``"encoder.gate"``) of submodules to
             script before tracing, so their control flow is kept (on a copy of ``model``).
+        caller: the public call to name in messages (``"toolkit.partition.trace"``...).
+        locate: how to find the user's line of a TracerWarning (see
+            :func:`recording_tracer_warnings`); the default is the first frame outside libraries.
         **trace_kwargs: passed to ``torch.jit.trace`` (``check_trace``, ``strict``, ...).
 
     Raises:
         MissingExampleInputsError: ``example_inputs`` is missing.
         ScriptingError: a submodule in ``script_submodules`` cannot be scripted.
-        TracingError: running the model on the inputs failed; the message names the user's line.
+        TracingError: running the model on the inputs failed, or torch rejected the options; the
+            message names the user's line, and torch's own error is the ``__cause__``.
     """
     name = _name_of(model)
-    if example_inputs is None:
+    if example_inputs is None and trace_kwargs.get("example_kwarg_inputs") is None:
         raise MissingExampleInputsError(
-            f"tracing {name} needs example inputs: torch.jit.trace runs the model once and records"
+            f"{caller}: tracing {name} needs example inputs: torch.jit.trace runs the model once and records"
             " the operations it sees. Fix: pass them, e.g. toolkit.trace(model, (torch.rand(3, 4),))."
         )
     if script_submodules:
         model = _with_submodules_replaced(model, script_submodules, lambda path, sub: script(sub).module)
-    with recording_tracer_warnings() as records:
+    with recording_tracer_warnings(locate=locate) as records:
         try:
             module = torch.jit.trace(model, example_inputs, **trace_kwargs)
-        except (RuntimeError, TypeError, ValueError, IndexError, AttributeError) as exc:
-            where = user_location_text(exc)
-            raise TracingError(
-                f"torch.jit.trace could not run {name} on the example inputs{where}: {_first_line(exc)}."
-                " Fix: call the model eagerly with the same inputs to find the problem, then trace again."
-            ) from exc
-    return Captured(module=module, how="traced", warnings=tuple(records))
+        except Exception as exc:  # noqa: BLE001 - tracing runs the user's code: any failure is theirs to read
+            raise TracingError(trace_failure_message(caller, name, exc)) from exc
+    inputs = (example_inputs,) if isinstance(example_inputs, torch.Tensor) else tuple(example_inputs or ())
+    return Captured(module=module, how="traced", warnings=tuple(records), example_inputs=inputs, source=model)
+
+
+def trace_failure_message(caller: str, name: str, exc: BaseException) -> str:
+    """The one wording of a failed trace: who called, what failed, the user's line, the fix."""
+    where = user_location_text(exc)
+    if isinstance(exc, TypeError) and "trace()" in str(exc):
+        return (
+            f"{caller}: torch.jit.trace rejected the options for {name}: {_first_line(exc)}."
+            " Fix: pass only torch.jit.trace's keyword arguments (check_trace, strict, ...)."
+        )
+    return (
+        f"{caller}: torch.jit.trace could not run {name} on the example inputs{where}:"
+        f" {type(exc).__name__}: {_first_line(exc)}."
+        " Fix: call the model eagerly with the same inputs to find the problem, then trace again."
+    )
 
 
 def script(obj: Any, *, trace_submodules: Mapping[str, Any] | None = None) -> Captured:
@@ -272,7 +308,7 @@ def script(obj: Any, *, trace_submodules: Mapping[str, Any] | None = None) -> Ca
                 " Fix: rewrite that line in the TorchScript subset (type annotations, no dynamic"
                 " Python), mark helpers with @torch.jit.ignore, or trace this part with toolkit.trace."
             ) from exc
-    return Captured(module=module, how="scripted", warnings=tuple(records))
+    return Captured(module=module, how="scripted", warnings=tuple(records), source=obj)
 
 
 def _with_submodules_replaced(model: Any, paths: Sequence[str], convert) -> Any:
