@@ -5,8 +5,13 @@ PY     := $(VENV)/bin/python
 PORT   ?= 8888
 NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with notebooks/nbval_sanitize.cfg
 ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
+# Unit tests run on JOBS pytest-xdist workers (default: the cores, at most 2; `make test-unit JOBS=4`).
+# --dist loadfile keeps each test file on one worker, so module fixtures are built once and the
+# session zoo once per worker. Only this Makefile passes -n: plain `pytest` needs no xdist.
+# -p no:nbval: the unit tests need no notebook plugin, and importing it costs each process ~1 s.
+JOBS   ?= $(shell n=$$(nproc 2>/dev/null || echo 1); echo $$(( n < 2 ? n : 2 )))
 
-.PHONY: setup lab test test-unit test-notebooks test-browser bench bench-widgets js clean
+.PHONY: setup lab lint test test-unit test-notebooks test-browser bench bench-widgets js clean
 
 setup:
 	@WITH_BROWSER=1 ./scripts/bootstrap.sh
@@ -17,10 +22,14 @@ lab: setup
 	  --ServerApp.root_dir=notebooks --LabApp.news_url=None \
 	  --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate
 
-test: setup test-unit test-notebooks test-browser
+test: setup lint test-unit test-notebooks test-browser
+
+lint: setup  # ruff and mypy on toolkit/, configured in pyproject.toml
+	$(VENV)/bin/ruff check toolkit
+	$(VENV)/bin/mypy toolkit
 
 test-unit:
-	$(PY) -m pytest tests -q -m "not browser"
+	$(PY) -m pytest tests -q -m "not browser" -p no:nbval -n $(JOBS) --dist loadfile
 
 test-notebooks:
 	$(PY) -m pytest -q $(NBVAL) notebooks

@@ -6,7 +6,7 @@ figures stay comparable on a noisy machine:
     .venv/bin/python bench/render.py [--repeats N]
 
 What is timed:
-- ours, collapsed: toolkit.graph_view(traced, depth=1).svg()  (IR build + view + DOT + dot -Tsvg)
+- ours, collapsed: toolkit.graph_view(traced, depth=1).svg()  (IR build + drawing + DOT + dot -Tsvg)
 - ours, expanded: the same with every module expanded (every aten op drawn, constants folded)
 - torchview: draw_graph(eager model, input_size) + its graphviz SVG, on the same eager model.
 """

@@ -1,4 +1,8 @@
-"""Shared fixtures: the model zoo, traced and scripted once per session, and snapshot files."""
+"""Shared fixtures: the model zoo, traced and scripted once per session (per xdist worker), and snapshot files.
+
+Safe under ``pytest -n``: tests write only under ``tmp_path``, snapshots are written only with
+UPDATE_SNAPSHOTS=1 (each test its own names, atomically), and subprocesses get their own files.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +10,26 @@ import os
 import pathlib
 
 import pytest
-import torch
 
-from tests.fixtures import models
+# torch and the zoo are imported inside the hooks and fixtures that use them: the pytest-xdist
+# controller process loads this file too, and only its workers need torch.
 
 SNAPSHOTS = pathlib.Path(__file__).parent / "snapshots"
 
 
+def pytest_configure(config):
+    # Under pytest-xdist (`make test-unit` passes -n) each worker gets its share of the cores for
+    # torch's intra-op threads, so N workers do not run N x cores threads on the same cores.
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "0"))
+    if workers > 1:
+        import torch
+
+        torch.set_num_threads(max(1, (os.cpu_count() or 1) // workers))
+
+
 def pytest_collection_modifyitems(config, items):
+    import torch
+
     if torch.cuda.is_available():
         return
     skip_gpu = pytest.mark.skip(reason="needs CUDA: run on the GPU machine (see README)")
@@ -24,7 +40,11 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(scope="session")
 def zoo():
-    """name -> (eager model, example inputs, scripted, traced), built once."""
+    """name -> (eager model, example inputs, scripted, traced), built once per process."""
+    import torch
+
+    from tests.fixtures import models
+
     torch.manual_seed(0)
     built = {}
     for name in ("MyCell1", "MyCell2", "MyCell3", "MyDecisionGate", "MLP", "ConvNet", "GatedLSTMCell", "ResNet50ish"):
@@ -40,16 +60,35 @@ def zoo():
     return built
 
 
+def compare_snapshot(path: pathlib.Path, text: str, *, update: bool, rerun: str) -> None:
+    """Assert ``text`` equals the file at ``path``; with ``update``, write it instead (atomically).
+
+    A missing snapshot fails, like a changed one; ``rerun`` is the command that (re)writes it.
+    """
+    shown = path.relative_to(SNAPSHOTS.parent.parent) if path.is_relative_to(SNAPSHOTS.parent.parent) else path
+    if update:
+        if not path.exists() or path.read_text(encoding="utf-8") != text:
+            from toolkit.files import write_atomically  # lazily: a broken toolkit fails its tests, not conftest
+
+            write_atomically(path, text, mode=0o644)
+        return
+    if not path.exists():
+        pytest.fail(f"snapshot {shown} is missing; create it with `{rerun}`, review it and commit it", pytrace=False)
+    assert text == path.read_text(encoding="utf-8"), f"{shown} changed; if intended, rerun `{rerun}` and review the diff"
+
+
 @pytest.fixture
-def snapshot():
-    """``snapshot(name, text)`` compares with tests/snapshots/<name>; UPDATE_SNAPSHOTS=1 rewrites."""
+def snapshot(request):
+    """``snapshot(name, text)`` asserts ``text`` equals tests/snapshots/<name>.
+
+    A missing snapshot fails, like a changed one; ``UPDATE_SNAPSHOTS=1`` (re)writes it, to be
+    reviewed and committed. Each test writes only its own names, atomically, so parallel
+    workers (pytest -n) never see half a file.
+    """
+    update = os.environ.get("UPDATE_SNAPSHOTS") == "1"
+    rerun = f"UPDATE_SNAPSHOTS=1 python -m pytest {request.node.nodeid.split('::')[0]}"
 
     def check(name: str, text: str) -> None:
-        path = SNAPSHOTS / name
-        if os.environ.get("UPDATE_SNAPSHOTS") == "1" or not path.exists():
-            if os.environ.get("CI") and not path.exists():
-                pytest.fail(f"snapshot {name} is missing; run UPDATE_SNAPSHOTS=1 pytest locally and commit it")
-            path.write_text(text)
-        assert text == path.read_text(), f"{name} changed; if intended, rerun with UPDATE_SNAPSHOTS=1"
+        compare_snapshot(SNAPSHOTS / name, text, update=update, rerun=rerun)
 
     return check

@@ -94,6 +94,43 @@ def test_trace_failure_names_the_user_line():
         toolkit.trace(models.MyCell2(), (torch.rand(3, 5), torch.rand(3, 4)))
 
 
+class GateThenFail(torch.nn.Module):
+    """Warns at the gate (a tensor read as a bool), then fails on a shape mismatch."""
+
+    def forward(self, x):
+        if x.sum() > 0:
+            x = x * 2
+        return x @ torch.ones(x.shape[1] + 1, 2)
+
+
+def test_a_caller_names_its_subject_and_fix_and_keeps_the_warnings_seen_before_the_failure():
+    with pytest.raises(TracingError, match=r"^my.api: torch.jit.trace failed on op 'gate' with inputs \(x\): could not run GateThenFail on the example inputs at .*test_capture.py:\d+ `return x @ .*RuntimeError: .*Fix: use a smaller x\.$") as caught:
+        toolkit.trace(GateThenFail(), (torch.ones(2, 3),), caller="my.api", subject="op 'gate' with inputs (x)", fix="use a smaller x")
+    assert isinstance(caught.value.__cause__, RuntimeError)
+    [record] = caught.value.tracer_warnings
+    assert record.source_line == "if x.sum() > 0:" and "Python boolean" in record.message
+
+
+def test_warn_again_shows_what_plain_torch_jit_trace_shows_at_the_users_line():
+    captured = toolkit.trace(models.MyCell3(), models.example_inputs("MyCell3"))
+    with warnings.catch_warnings(record=True) as shown:
+        warnings.simplefilter("always")
+        captured.warn_again()
+    [warning] = shown
+    assert warning.category is torch.jit.TracerWarning
+    assert (warning.filename, warning.lineno) == (captured.warnings[0].file, captured.warnings[0].line)
+    assert warning.filename.endswith("models.py")
+
+
+def test_warn_again_keeps_hidden_the_warnings_torch_hides():
+    captured = toolkit.trace(SplitHalf(), torch.rand(4, 2))
+    assert captured.warnings and all(record.hidden_by_torch for record in captured.warnings)
+    with warnings.catch_warnings(record=True) as shown:
+        warnings.simplefilter("always")
+        captured.warn_again()
+    assert shown == []
+
+
 def test_script_without_source():
     namespace: dict = {}
     exec("import torch\nclass NoSource(torch.nn.Module):\n    def forward(self, x):\n        return x + 1\n", namespace)

@@ -140,6 +140,17 @@ class Captured:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.module(*args, **kwargs)
 
+    def warn_again(self) -> None:
+        """Raise again, at the user's line, each TracerWarning torch itself would have shown.
+
+        For callers that trace on the user's behalf without a report of their own (the
+        pipeline's InferenceOp): the user sees what a plain ``torch.jit.trace`` shows, and the
+        ones torch hides stay hidden.
+        """
+        for record in self.warnings:
+            if not record.hidden_by_torch:
+                warnings.warn_explicit(record.message, torch.jit.TracerWarning, record.file, record.line)
+
     @property
     def graph(self):
         return self.module.graph
@@ -218,6 +229,8 @@ def trace(
     script_submodules: Sequence[str] = (),
     caller: str = "toolkit.trace",
     locate: Callable[[FrameType], tuple[str, int] | None] | None = None,
+    subject: str | None = None,
+    fix: str | None = None,
     **trace_kwargs: Any,
 ) -> Captured:
     """``torch.jit.trace`` that records every TracerWarning with the user's line.
@@ -231,13 +244,19 @@ def trace(
         caller: the public call to name in messages (``"toolkit.partition.trace"``...).
         locate: how to find the user's line of a TracerWarning (see
             :func:`recording_tracer_warnings`); the default is the first frame outside libraries.
+        subject: what the caller traces, as its messages name it (``"InferenceOp 'cell' with
+            inputs (...)"``); the default is only the model's name.
+        fix: the advice a failed run's message ends with, when the caller knows a better one
+            than "call the model eagerly".
         **trace_kwargs: passed to ``torch.jit.trace`` (``check_trace``, ``strict``, ...).
 
     Raises:
         MissingExampleInputsError: ``example_inputs`` is missing.
         ScriptingError: a submodule in ``script_submodules`` cannot be scripted.
         TracingError: running the model on the inputs failed, or torch rejected the options; the
-            message names the user's line, and torch's own error is the ``__cause__``.
+            message names the user's line, torch's own error is the ``__cause__``, and the
+            TracerWarnings raised before the failure are its ``tracer_warnings`` (a tuple of
+            :class:`TracerWarningRecord`), so callers that report failures as data keep them.
     """
     name = _name_of(model)
     if example_inputs is None and trace_kwargs.get("example_kwarg_inputs") is None:
@@ -251,24 +270,38 @@ def trace(
         try:
             module = torch.jit.trace(model, example_inputs, **trace_kwargs)
         except Exception as exc:  # noqa: BLE001 - tracing runs the user's code: any failure is theirs to read
-            raise TracingError(trace_failure_message(caller, name, exc)) from exc
+            failure = TracingError(trace_failure_message(caller, name, exc, subject=subject, fix=fix))
+            failure.tracer_warnings = tuple(records)  # type: ignore[attr-defined]
+            raise failure from exc
     inputs = (example_inputs,) if isinstance(example_inputs, torch.Tensor) else tuple(example_inputs or ())
     return Captured(module=module, how="traced", warnings=tuple(records), example_inputs=inputs, source=model)
 
 
-def trace_failure_message(caller: str, name: str, exc: BaseException) -> str:
-    """The one wording of a failed trace: who called, what failed, the user's line, the fix."""
-    where = user_location_text(exc)
+def trace_failure_message(
+    caller: str, name: str, exc: BaseException, *, subject: str | None = None, fix: str | None = None
+) -> str:
+    """The one wording of a failed trace: who called, what failed, the user's line, the fix.
+
+    Args:
+        caller: the public call (``"toolkit.trace"``).
+        name: the traced model's or function's name.
+        exc: what tracing raised.
+        subject: the caller's own name for what it traced, put first when given
+            (``"... failed on InferenceOp 'cell' with inputs (...): could not run MyCell ..."``).
+        fix: the closing advice for a model that could not run, replacing the default one
+            (rejected options always get the same advice: pass only torch.jit.trace's options).
+    """
+    opening = f"{caller}: torch.jit.trace" if subject is None else f"{caller}: torch.jit.trace failed on {subject}:"
     if isinstance(exc, TypeError) and "trace()" in str(exc):
-        return (
-            f"{caller}: torch.jit.trace rejected the options for {name}: {_first_line(exc)}."
-            " Fix: pass only torch.jit.trace's keyword arguments (check_trace, strict, ...)."
-        )
+        return f"{opening} rejected the options for {name}: {_first_line(exc)}. Fix: {_FIX_OPTIONS}."
     return (
-        f"{caller}: torch.jit.trace could not run {name} on the example inputs{where}:"
-        f" {type(exc).__name__}: {_first_line(exc)}."
-        " Fix: call the model eagerly with the same inputs to find the problem, then trace again."
+        f"{opening} could not run {name} on the example inputs{user_location_text(exc)}:"
+        f" {type(exc).__name__}: {_first_line(exc)}. Fix: {fix or _FIX_RUN}."
     )
+
+
+_FIX_OPTIONS = "pass only torch.jit.trace's keyword arguments (check_trace, strict, ...)"
+_FIX_RUN = "call the model eagerly with the same inputs to find the problem, then trace again"
 
 
 def script(obj: Any, *, trace_submodules: Mapping[str, Any] | None = None) -> Captured:

@@ -32,7 +32,7 @@ export function renderCompare({ model, el, fallback }) {
   const columns = [];
   for (const side of SIDES) {
     const payload = data[side];
-    if (!payload || !payload.view) {
+    if (!payload || !payload.drawing) {
       columns.push(
         h(
           "div",
@@ -94,7 +94,7 @@ export function renderCompare({ model, el, fallback }) {
   };
 
   const counterpartNote = (side, id) => {
-    const marks = (data[side].view.nodes.find((n) => n.id === id) || {}).marks || [];
+    const marks = (data[side].drawing.nodes.find((n) => n.id === id) || {}).marks || [];
     if (side === "script" && marks.includes("lost")) return "No counterpart: the trace lost this branch or loop (it took one path only).";
     if (side === "script") return "No counterpart: only the script has this operation.";
     return "No counterpart: only the trace has this operation (an unrolled loop copy or a baked-in constant).";

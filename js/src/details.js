@@ -91,7 +91,7 @@ export class DetailsPane {
   showBox(key) {
     const index = this.pane.index;
     const fold = index.foldByKey.get(key);
-    const count = this.pane.payload.view.nodes.filter((n) => this.pane.rep.get(n.id) === key).length;
+    const count = this.pane.payload.drawing.nodes.filter((n) => this.pane.rep.get(n.id) === key).length;
     const what = fold
       ? `${fold.members.length} identical ${fold.type || "blocks"}: ${fold.label}`
       : `${index.clusters.get(key).label} (${index.clusters.get(key).kind}, collapsed)`;

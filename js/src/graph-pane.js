@@ -2,7 +2,8 @@
 // the SVG with native scrolling, zoom, selection, search and link highlights, and turns clicks
 // into state changes (open a box, close a cluster) or selections.
 
-import { countDrawn, indexView, normaliseState, representatives, writeDot } from "./dot.js";
+import { assembleDot } from "./assemble.js";
+import { countDrawn, indexDrawing, normaliseState, representatives } from "./collapse.js";
 import { button, h, revealIn, setChildren } from "./dom.js";
 import { layout } from "./layout.js";
 import { compileSearch, findMatches } from "./search.js";
@@ -27,7 +28,7 @@ export class GraphPane {
    */
   constructor({ payload, store, callbacks = {}, side = "" }) {
     this.payload = payload;
-    this.index = indexView(payload.view, payload.folds);
+    this.index = indexDrawing(payload.drawing, payload.folds);
     this.store = store;
     this.callbacks = callbacks;
     this.side = side;
@@ -67,11 +68,7 @@ export class GraphPane {
   // --- drawing --------------------------------------------------------------------------
   async refresh() {
     const state = this.store.state();
-    const { dot, drawn, total, truncated } = writeDot(this.index, state, {
-      rankdir: this.payload.rankdir,
-      edgeLabels: this.payload.edgeLabels,
-      limit: this.limit,
-    });
+    const { dot, drawn, total, truncated } = assembleDot(this.payload.dot, this.index, state, { limit: this.limit });
     const reps = representatives(this.index, normaliseState(state));
     this.rep = reps.rep;
     this.resolveBox = reps.resolve;

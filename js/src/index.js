@@ -3,7 +3,8 @@
 // injects the stylesheet once, and starts the layout worker early.
 
 import { renderCompare } from "./compare-view.js";
-import { countDrawn, indexView, writeDot } from "./dot.js";
+import { assembleDot } from "./assemble.js";
+import { countDrawn, indexDrawing } from "./collapse.js";
 import { renderGraph } from "./graph-view.js";
 import { clearLayoutCache, layout, warmUp } from "./layout.js";
 import css from "./styles.css";
@@ -29,8 +30,8 @@ const api = {
     return model.get("_kind") === "compare" ? renderCompare({ model, el, fallback }) : renderGraph({ model, el, fallback });
   },
   // Exposed for tests and benchmarks in a plain page.
-  writeDot,
-  indexView,
+  assembleDot,
+  indexDrawing,
   countDrawn,
   layout,
   clearLayoutCache,

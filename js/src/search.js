@@ -21,10 +21,10 @@ export function findMatches(payload, regex) {
   const nodes = [];
   const clusters = [];
   if (!regex) return { nodes, clusters };
-  for (const n of payload.view.nodes) {
+  for (const n of payload.drawing.nodes) {
     if (regex.test(searchText(n, payload.details[n.id]))) nodes.push(n.id);
   }
-  for (const c of payload.view.clusters) {
+  for (const c of payload.drawing.clusters) {
     if (c.kind === "module" && regex.test(`${c.label}\n${c.key}`)) clusters.push(c.key);
   }
   return { nodes, clusters };

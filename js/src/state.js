@@ -32,31 +32,30 @@ export function modelStore(model) {
   };
 }
 
-/** The state after opening the box `key` (a collapsed module, a fold or an if/loop box). */
-export function opened(state, key, index) {
+/** `state` with its expanded and collapsed keys edited by `edit(expanded, collapsed)` (two sets). */
+function edited(state, edit) {
   const expanded = new Set(state.expanded);
   const collapsed = new Set(state.collapsed);
-  if (index.foldByKey.has(key)) {
-    expanded.add(key);
-  } else {
+  edit(expanded, collapsed);
+  return { ...state, expanded: [...expanded], collapsed: [...collapsed] };
+}
+
+/** The state after opening the box `key` (a collapsed module, a fold or an if/loop box). */
+export function opened(state, key, index) {
+  return edited(state, (expanded, collapsed) => {
+    if (index.foldByKey.has(key)) return void expanded.add(key);
     collapsed.delete(key);
     const c = index.clusters.get(key);
     if (c && c.kind === "module" && state.depth !== null && c.module_depth > state.depth) expanded.add(key);
-  }
-  return { ...state, expanded: [...expanded], collapsed: [...collapsed] };
+  });
 }
 
 /** The state after closing cluster `key` (or re-folding fold `key`). */
 export function closed(state, key, index) {
-  const expanded = new Set(state.expanded);
-  const collapsed = new Set(state.collapsed);
-  if (index.foldByKey.has(key)) {
+  return edited(state, (expanded, collapsed) => {
     expanded.delete(key);
-  } else {
-    expanded.delete(key);
-    collapsed.add(key);
-  }
-  return { ...state, expanded: [...expanded], collapsed: [...collapsed] };
+    if (!index.foldByKey.has(key)) collapsed.add(key);
+  });
 }
 
 /** Every module and block open, every fold open. */

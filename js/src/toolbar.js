@@ -1,7 +1,7 @@
 // The controls above a graph: expansion depth, expand/collapse all, and the search box.
 // They edit the shared store, so in a comparison one toolbar drives both sides.
 
-import { countDrawn } from "./dot.js";
+import { countDrawn } from "./collapse.js";
 import { button, h } from "./dom.js";
 import { allOpen, revealing } from "./state.js";
 
@@ -15,7 +15,7 @@ const SEARCH_DELAY_MS = 150;
  * @param onReveal called when Enter asked to show the matches (panes scroll to the first)
  */
 export function makeToolbar({ store, indexes, limit, say, onReveal = () => {} }) {
-  const maxDepth = Math.max(0, ...indexes.flatMap((ix) => ix.view.clusters.filter((c) => c.kind === "module").map((c) => c.module_depth)));
+  const maxDepth = Math.max(0, ...indexes.flatMap((ix) => ix.drawing.clusters.filter((c) => c.kind === "module").map((c) => c.module_depth)));
   const depth = h("select", { class: "tst-depth", title: "draw modules down to this depth; deeper ones are one box each" });
   depth.append(h("option", { value: "" }, "all"));
   for (let d = 0; d <= maxDepth; d += 1) depth.append(h("option", { value: String(d) }, String(d)));

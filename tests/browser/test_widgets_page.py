@@ -10,6 +10,7 @@ asserts, through the ``guard`` fixture, that the page attempted no network reque
 from __future__ import annotations
 
 import json
+import os
 import warnings
 
 import pytest
@@ -18,10 +19,10 @@ import torch
 import toolkit
 from tests.browser import synthetic
 from tests.fixtures import models
+from tests.widgets import dot_parity
 from toolkit.render.api import code, graph_view
-from toolkit.render.dot import DotOptions, write_dot
 from toolkit.widgets.payload import WidgetLimits
-from toolkit.widgets.views import GraphWidget
+from toolkit.widgets.shells import GraphWidget
 
 pytestmark = pytest.mark.browser
 
@@ -76,49 +77,23 @@ def cell3():
     return toolkit.trace(models.MyCell3(models.MyDecisionGate()), models.example_inputs("MyCell3"), script_submodules=("dg",))
 
 
-# --- the DOT the browser writes is the DOT Python writes --------------------------------------
+# --- the DOT the browser assembles is the DOT Python assembles --------------------------------------
 
 
-def _dot_cases(zoo, cell3):
-    _quiet()
-    cases = {
-        "MyCell3-hybrid": cell3.module,
-        "GatedLSTM-script": zoo["GatedLSTMCell"][2],
-        "GatedLSTM-trace": zoo["GatedLSTMCell"][3],
-        "ConvNet-trace": zoo["ConvNet"][3],
-        "ResNet-trace": zoo["ResNet50ish"][3],
-        "Evil-trace": synthetic.traced_evil_names(),
-    }
-    out = []
-    for name, module in cases.items():
-        view = graph_view(module).view
-        modules = [c for c in view.clusters if c.kind == "module"]
-        deep = [c.key for c in modules if c.module_depth == 2][:2]
-        options = [
-            DotOptions(),
-            DotOptions(depth=0),
-            DotOptions(depth=1, expanded=frozenset(deep)),
-            DotOptions(collapsed=frozenset(c.key for c in modules[:1])),
-            DotOptions(depth=1, rankdir="LR", edge_labels=False),
-        ]
-        out.extend((name, view, o) for o in options)
-    return out
-
-
-def test_browser_writes_the_same_dot_as_python(page, zoo, cell3):
-    cases = _dot_cases(zoo, cell3)
-    payload = [
-        [
-            view.to_json(),
-            {"depth": o.depth, "expanded": sorted(o.expanded), "collapsed": sorted(o.collapsed)},
-            {"rankdir": o.rankdir, "edgeLabels": o.edge_labels, "folds": False},
-        ]
-        for _, view, o in cases
-    ]
-    dots = page.evaluate("cases => cases.map(([v, s, o]) => tst.writeDot(tst.indexView(v), s, o).dot)", payload)
-    assert len(dots) == len(cases) == 30
-    for (name, view, options), js_dot in zip(cases, dots):
-        assert js_dot == write_dot(view, options), f"{name} with {options}"
+def test_browser_assembles_the_same_dot_as_python_and_the_stored_fixture_holds_it(page, zoo):
+    """Runs assemble.js on the parity cases; the unit suite reads the answers from the fixture."""
+    cases = dot_parity.parity_cases(zoo)
+    inputs = [c.browser_input() for c in cases]
+    dots = page.evaluate(
+        "cases => cases.map(([st, d, f, s, o]) => tst.assembleDot(st, tst.indexDrawing(d, f), s, o).dot)", inputs
+    )
+    assert len(dots) == len(cases) == 48
+    for case, js_dot in zip(cases, dots):
+        assert js_dot == case.python_dot(), case.name
+    answers = {c.name: dot_parity.stored_answer(c, d) for c, d in zip(cases, dots)}
+    if os.environ.get("UPDATE_SNAPSHOTS") == "1":
+        dot_parity.write_fixture(answers)
+    assert dot_parity.read_fixture() == answers, f"the stored browser answers are stale; rerun `{dot_parity.REFRESH}`"
 
 
 # --- layout, expansion, folds ------------------------------------------------------------------

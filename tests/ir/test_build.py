@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import subprocess
+import warnings
 
 import pytest
 import torch
 
 import toolkit
 from toolkit.errors import GraphLintError, NotTorchScriptError
-from toolkit.ir import NodeKind, graph, lint, to_text
+from toolkit.ir import NodeKind, build, graph, lint, to_text
 from toolkit.ir.lint import problems
 from toolkit.ir.model import Block, Graph, Node, Value
 
@@ -58,7 +59,7 @@ def test_script_function_with_loop(zoo):
 
 
 def test_decision_gate_if_has_two_blocks_and_its_source_line(zoo):
-    g = graph(torch.jit.script(zoo["MyDecisionGate"][0]))
+    g = graph(zoo["MyDecisionGate"][2])  # the session's scripted copy
     ifs = [n for n in g.walk() if n.kind is NodeKind.IF]
     assert len(ifs) == 1
     assert len(ifs[0].blocks) == 2
@@ -199,3 +200,37 @@ def test_library_control_flow_is_grouped_with_its_module(zoo):
     assert nested and all(inner.scope.dotted == "layer1.0.bn1" for inner in nested)
     user_relu = next(n for n in graph(zoo["ConvNet"][2]).walk() if n.op == "aten::relu")
     assert user_relu.scope.path == (), "user code at the root module stays at the root"
+
+
+# --- the single facts other layers read through ir.build ----------------------------------------------------
+def test_baked_devices_lists_each_device_constant_once_nested_blocks_included():
+    @torch.jit.script
+    def both_branches(x: torch.Tensor) -> torch.Tensor:
+        if bool(x.sum() > 0):
+            return x + torch.zeros(2, device=torch.device("cpu"))
+        return x - torch.zeros(2, device=torch.device("cpu"))
+
+    assert build.baked_devices(both_branches.graph) == (torch.device("cpu"),)
+    assert build.baked_devices(torch.jit.script(adds_one).graph) == ()
+
+
+def adds_one(x: torch.Tensor) -> torch.Tensor:
+    return x + 1
+
+
+def test_infer_jit_type_gives_the_type_or_torchs_reason():
+    assert build.infer_jit_type([1, 2]).annotation_str == "List[int]"
+    assert build.infer_jit_type([]) == "List trace inputs must have elements"
+
+
+def test_tracing_paused_keeps_a_read_out_of_the_trace():
+    def reads_its_input(x):
+        with build.tracing_paused():
+            x.sum().item()  # seen by the tracer, this read would raise a TracerWarning
+        return x + 1
+
+    with warnings.catch_warnings(record=True) as shown:
+        warnings.simplefilter("always", torch.jit.TracerWarning)
+        traced = torch.jit.trace(reads_its_input, torch.ones(2), check_trace=False)
+    assert not [w for w in shown if issubclass(w.category, torch.jit.TracerWarning)]
+    assert torch.equal(traced(torch.zeros(2)), torch.ones(2))  # the trace still recorded the rest

@@ -12,7 +12,7 @@ import toolkit
 from tests.fixtures import models
 from toolkit.ir.codemap import CodeLine, map_code_lines, with_code_lines
 from toolkit.ir.model import NodeKind
-from toolkit.render.view import build_view
+from toolkit.render.drawing import build_drawing
 
 
 def module_codes(module) -> dict[tuple[str, ...], str]:
@@ -70,7 +70,7 @@ def test_every_drawn_compute_node_is_matched_to_a_line_with_its_token(zoo, name,
     g = toolkit.graph(module)
     codes = module_codes(module)
     mapping = map_code_lines(g, codes)
-    drawn = [n for n in build_view(g).nodes if n.kind in ("op", "if", "loop")]
+    drawn = [n for n in build_drawing(g).nodes if n.kind in ("op", "if", "loop")]
     unmatched = []
     for view_node in drawn:
         node = g.node(view_node.id)
@@ -114,8 +114,8 @@ def test_with_code_lines_fills_the_graphs_own_code_lines(hybrid_cell):
     assert [n.id for n in filled.walk()] == [n.id for n in g.walk()]
 
 
-def test_a_graph_without_code_is_returned_unchanged():
-    g = toolkit.graph(torch.jit.trace(models.MyCell1(), models.example_inputs("MyCell1")))
+def test_a_graph_without_code_is_returned_unchanged(zoo):
+    g = toolkit.graph(zoo["MyCell1"][3])  # the session's traced copy
     no_code = dataclasses.replace(g, code="")
     assert with_code_lines(no_code) is no_code
     assert map_code_lines(no_code).lines == {}

@@ -206,6 +206,27 @@ def test_bad_options_get_clear_errors():
         cpu_trace(model, torch.rand(1, 2, 3, 3))
 
 
+def test_options_object_replaces_the_keywords_and_a_conflict_names_both():
+    model, x = SeedManual().eval(), torch.rand(1, 1, 3, 3)
+    options = tp.PartitionOptions(subgraph_builder_function=in_example_layer, minimum_segment_size=3)
+    by_object = tp.analyze_model(model, x, device="cpu", options=options)
+    by_keywords = tp.analyze_model(model, x, device="cpu", subgraph_builder_function=in_example_layer, minimum_segment_size=3)
+    assert by_object.table() == by_keywords.table()
+    assert tp.plan_of(cpu_trace(model, x, options=options, minimum_segment_size=3)).table() == by_keywords.table()
+    with pytest.raises(PartitionError, match=r"options= and minimum_segment_size= disagree: options has minimum_segment_size=3"):
+        cpu_trace(model, x, options=options, minimum_segment_size=1)
+    with pytest.raises(PartitionError, match=r"options= must be a toolkit.partition.PartitionOptions, not dict"):
+        tp.analyze_model(model, x, device="cpu", options={"fallback": False})
+
+
+def test_the_plan_is_given_to_the_module_when_it_is_built():
+    result = cpu_trace(SeedNet().eval(), torch.rand(1, 1, 3, 3))
+    plan = tp.plan_of(result)
+    assert result.partition_plan == plan.to_json()
+    assert tp.plan_of(result) is plan
+    assert not [name for name in vars(result) if "plan" in name]
+
+
 # --- what runs where -------------------------------------------------------------------------------
 
 
@@ -301,10 +322,16 @@ class FlatOne(nn.Module):
         return torch.tanh(x.view(1, -1)) * 2
 
 
-def test_dynamic_batch_runs_natively_when_the_trace_allows():
+@pytest.fixture(scope="module")
+def dynamic_erfinv():
+    """ErfinvNet partitioned with dynamic_batch_size=True, once for the tests that only read it."""
     torch.manual_seed(0)
     model = ErfinvNet().eval()
-    result = cpu_trace(model, torch.rand(2, 3, 8, 8), supported=NO_ERFINV, dynamic_batch_size=True)
+    return model, cpu_trace(model, torch.rand(2, 3, 8, 8), supported=NO_ERFINV, dynamic_batch_size=True)
+
+
+def test_dynamic_batch_runs_natively_when_the_trace_allows(dynamic_erfinv):
+    model, result = dynamic_erfinv
     batch = tp.plan_of(result).batch
     assert batch.mode == "native" and batch.checked == (1, 2, 5) and batch.baked == ()
     assert all(d <= 1e-5 for d in batch.max_abs_diff)
@@ -353,10 +380,8 @@ CHILD = textwrap.dedent(
 )
 
 
-def test_fresh_process_in_another_directory_loads_and_matches_eager(tmp_path):
-    torch.manual_seed(0)
-    model = ErfinvNet().eval()
-    result = cpu_trace(model, torch.rand(2, 3, 8, 8), supported=NO_ERFINV, dynamic_batch_size=True)
+def test_fresh_process_in_another_directory_loads_and_matches_eager(tmp_path, dynamic_erfinv):
+    model, result = dynamic_erfinv
     saved, data, out = tmp_path / "model.pt", tmp_path / "inputs.pt", tmp_path / "outputs.pt"
     torch.jit.save(result, str(saved))
     inputs = [torch.rand(b, 3, 8, 8) for b in (1, 2, 5, 5)]

@@ -278,8 +278,11 @@ def test_an_op_called_eleven_times_saves_and_loads_on_the_cpu(tmp_path):
 
 
 # --- libtorch, no Python ------------------------------------------------------------------------------------
+# Only the headers the runner uses (torch/script.h would parse the whole C++ frontend: most of the compile).
 CPP_RUNNER = r"""
-#include <torch/script.h>
+#include <c10/core/GradMode.h>
+#include <torch/csrc/jit/serialization/import.h>
+#include <torch/csrc/jit/serialization/pickle.h>
 #include <fstream>
 #include <iterator>
 #include <vector>
@@ -289,7 +292,7 @@ int main(int argc, char** argv) {
   std::ifstream in(argv[2], std::ios::binary);
   std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   auto inputs = torch::jit::pickle_load(bytes).toTuple()->elements();
-  torch::NoGradGuard no_grad;
+  c10::NoGradGuard no_grad;
   auto result = module.forward(std::vector<torch::jit::IValue>(inputs.begin(), inputs.end()));
   auto out = torch::jit::pickle_save(result);
   std::ofstream(argv[3], std::ios::binary).write(out.data(), out.size());
@@ -298,34 +301,54 @@ int main(int argc, char** argv) {
 """
 
 
-@pytest.mark.slow
-def test_libtorch_runs_the_saved_pipeline_without_python(tmp_path):
-    import io
+@pytest.fixture(scope="session")
+def libtorch_runner() -> Path:
+    """The C++ runner, compiled against this torch's libtorch, once: kept in a temporary folder keyed by
+    everything that goes into the binary (source, command, compiler, libtorch), so a later session reuses it.
+
+    -O0 and no debug info: the runner's own code is a few calls, and its cost is parsing torch's headers.
+    """
+    import hashlib
     import shutil
+    import tempfile
 
     compiler = shutil.which("g++")
-    include = Path(torch.__file__).parent / "include" / "torch" / "script.h"
-    assert compiler is not None, "needs g++: run `make test` (scripts/bootstrap.sh installs it), or apt-get install g++"
-    assert include.exists(), f"torch's C++ headers are missing from {include.parent}; reinstall torch from a full wheel"
     torch_dir = Path(torch.__file__).parent
-    (tmp_path / "run_pipeline.cpp").write_text(CPP_RUNNER)
-    subprocess.run(
-        [
-            compiler, "-std=c++17", "-O1", "-w", str(tmp_path / "run_pipeline.cpp"),
-            f"-I{torch_dir / 'include'}", f"-I{torch_dir / 'include' / 'torch' / 'csrc' / 'api' / 'include'}",
-            f"-L{torch_dir / 'lib'}", "-ltorch", "-ltorch_cpu", "-lc10", f"-Wl,-rpath,{torch_dir / 'lib'}",
-            f"-D_GLIBCXX_USE_CXX11_ABI={int(torch._C._GLIBCXX_USE_CXX11_ABI)}", "-o", str(tmp_path / "run_pipeline"),
-        ],
-        check=True,
-        capture_output=True,
-    )
-    linked = subprocess.run(["ldd", str(tmp_path / "run_pipeline")], capture_output=True, text=True).stdout
+    assert compiler is not None, "needs g++: run `make test` (scripts/bootstrap.sh installs it), or apt-get install g++"
+    header = torch_dir / "include" / "torch" / "csrc" / "jit" / "serialization" / "import.h"
+    assert header.exists(), f"torch's C++ headers are missing from {torch_dir / 'include'}; reinstall torch from a full wheel"
+    libtorch = torch_dir / "lib" / "libtorch_cpu.so"
+    flags = [
+        "-std=c++17", "-O0", "-g0", "-w", f"-I{torch_dir / 'include'}",
+        f"-L{torch_dir / 'lib'}", "-ltorch_cpu", "-lc10", f"-Wl,-rpath,{torch_dir / 'lib'}",
+        f"-D_GLIBCXX_USE_CXX11_ABI={int(torch._C._GLIBCXX_USE_CXX11_ABI)}",
+    ]
+    version = subprocess.run([compiler, "--version"], capture_output=True, text=True, check=True).stdout
+    built_from = [CPP_RUNNER, compiler, version, *flags, torch.__version__, str(libtorch.stat().st_size), str(libtorch.stat().st_mtime_ns)]
+    key = hashlib.sha256("\0".join(built_from).encode()).hexdigest()[:16]
+    folder = Path(tempfile.gettempdir()) / f"toolkit-libtorch-runner-{key}"
+    runner = folder / "run_pipeline"
+    if not runner.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        source = folder / "run_pipeline.cpp"
+        source.write_text(CPP_RUNNER)
+        partial = folder / f"run_pipeline.{os.getpid()}.partial"
+        subprocess.run([compiler, str(source), *flags, "-o", str(partial)], check=True, capture_output=True)
+        os.replace(partial, runner)  # another session sees the whole binary or none
+    return runner
+
+
+@pytest.mark.slow
+def test_libtorch_runs_the_saved_pipeline_without_python(tmp_path, libtorch_runner):
+    import io
+
+    linked = subprocess.run(["ldd", str(libtorch_runner)], capture_output=True, text=True).stdout
     assert "libpython" not in linked
     classify, x = classifier_pipeline()
     pipeline = tp.trace(classify, x)
     path = pipeline.save(tmp_path / "classify.pt")
     (tmp_path / "inputs.pkl").write_bytes(torch._C._pickle_save((x,)))
-    subprocess.run([str(tmp_path / "run_pipeline"), path, str(tmp_path / "inputs.pkl"), str(tmp_path / "out.pkl")], check=True, capture_output=True)
+    subprocess.run([str(libtorch_runner), path, str(tmp_path / "inputs.pkl"), str(tmp_path / "out.pkl")], check=True, capture_output=True)
     # our own file; libtorch tags the list types, which only the full unpickler restores
     labels, scores = torch.load(io.BytesIO((tmp_path / "out.pkl").read_bytes()), weights_only=False)
     expected_labels, expected_scores = pipeline.run({"x": x})

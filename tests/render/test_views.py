@@ -50,9 +50,9 @@ def test_loop_with_constant_trip_count_shows_it():
 
 def test_constants_folded_and_parameters_as_badges(zoo):
     view = graph_view(zoo["ResNet50ish"][3])
-    kinds = {n.op for n in view.view.nodes}
+    kinds = {n.op for n in view.drawing.nodes}
     assert "prim::Constant" not in kinds and "prim::GetAttr" not in kinds and "prim::ListConstruct" not in kinds
-    conv = next(n for n in view.view.nodes if n.scope == "conv1")
+    conv = next(n for n in view.drawing.nodes if n.scope == "conv1")
     assert "⚙ weight" in conv.label and any(line.startswith("stride=[2, 2]") for line in conv.label)
     assert view.visible_node_count() < 200
 
@@ -84,7 +84,7 @@ def test_compare_marks_what_the_trace_lost():
     [lost] = view.diff.lost_control_flow
     assert lost.op == "prim::If" and lost.source.text == "if x.sum() > 0:"
     assert 'class="cluster-if lost"' in view.scripted.dot
-    neg = next(n for n in view.scripted.view.nodes if n.op == "aten::neg")
+    neg = next(n for n in view.scripted.drawing.nodes if n.op == "aten::neg")
     assert "only-script" in neg.marks
     dg = next(s for s in view.scripted_code.sections if s.path == ("dg",))
     line = dg.text.splitlines()[min(dg.marks) - 1]
@@ -156,7 +156,7 @@ def test_html_and_quotes_in_names_are_escaped():
     view = graph_view(traced)
     svg = view.svg()
     assert "<script>" not in svg and "&lt;script&gt;alert(1)&lt;/script&gt; (Linear)" in svg
-    cluster = next(c for c in view.view.clusters if c.kind == "module")
+    cluster = next(c for c in view.drawing.clusters if c.kind == "module")
     assert cluster.label == "<script>alert(1)</script> (Linear)"
 
 
@@ -172,8 +172,8 @@ def test_pipeline_is_drawn_one_node_per_op_call():
 
     pipe = tp.trace(process, torch.rand(3, 4), torch.rand(3, 4))
     view = graph_view(pipe)
-    assert [n.id for n in view.view.nodes if n.kind == "call"] == ["my_cell1", "mlp", "mlp_1"]
-    edges = {(e.src, e.dst) for e in view.view.edges}
+    assert [n.id for n in view.drawing.nodes if n.kind == "call"] == ["my_cell1", "mlp", "mlp_1"]
+    edges = {(e.src, e.dst) for e in view.drawing.edges}
     assert {("in:x", "my_cell1"), ("in:h", "my_cell1"), ("my_cell1", "mlp"), ("my_cell1", "mlp_1")} <= edges
     assert view.svg().startswith("<svg")
     whole = graph_view(pipe, per_op=False)
@@ -190,12 +190,12 @@ def test_partitioned_model_is_drawn_with_placement_reasons_and_transfers():
         _warnings.simplefilter("ignore")
         part = tpart.trace(model, (torch.rand(2, 3, 16, 16),), supported=lambda n: n.kind != "aten::relu", minimum_segment_size=1, device="cpu")
     view = graph_view(part)
-    relus = [n for n in view.view.nodes if n.op == "aten::relu"]
+    relus = [n for n in view.drawing.nodes if n.op == "aten::relu"]
     assert len(relus) == 2
     assert all("target-cpu" in n.marks and n.label[-1] == "cpu: unsupported" for n in relus)
-    convs = [n for n in view.view.nodes if n.op == "aten::_convolution"]
+    convs = [n for n in view.drawing.nodes if n.op == "aten::_convolution"]
     assert all("target-accelerator" in n.marks for n in convs)
-    transfers = [e for e in view.view.edges if "transfer" in e.marks]
+    transfers = [e for e in view.drawing.edges if "transfer" in e.marks]
     assert len(transfers) == tpart.plan_of(part).transfers
     assert all(e.label.startswith("cpu→cpu ") and e.label.endswith("B") for e in transfers)
     assert 'class="transfer"' in view.dot and view.svg().startswith("<svg")

@@ -2,7 +2,9 @@
 
 This is the only module in the toolkit that reads ``torch._C`` graph objects. Everything it
 learns is copied into plain dataclasses (:mod:`toolkit.ir.model`) so that nothing downstream
-holds a C++ handle, and so that names are stable across runs.
+holds a C++ handle, and so that names are stable across runs. The few other layers that need
+one fact from torch's private JIT API (the pipeline, the instrumented trace) get it from a
+small function at the end of this module, so that API is read in one place only.
 
 Where each field comes from:
 
@@ -21,10 +23,11 @@ Where each field comes from:
 
 from __future__ import annotations
 
+import contextlib
 import linecache
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator, cast
 
 import torch
 
@@ -43,7 +46,7 @@ from toolkit.ir.model import (
     Value,
 )
 
-__all__ = ["graph"]
+__all__ = ["baked_devices", "graph", "infer_jit_type", "tracing_paused"]
 
 _KIND_BY_OP = {
     "prim::Constant": NodeKind.CONSTANT,
@@ -114,10 +117,7 @@ def graph(obj: Any, method: str = "forward", *, inlined: bool = True) -> Graph:
     if isinstance(obj, torch.jit.ScriptModule):
         return _graph_of_module(obj, method, inlined=inlined)
     if isinstance(obj, torch.jit.ScriptFunction):
-        g = obj.graph
-        if inlined:
-            g = g.copy()
-            torch._C._jit_pass_inline(g)
+        g = _as_read(obj.graph, inlined=inlined)
         name = getattr(obj, "name", None) or getattr(obj, "qualified_name", "function")
         return _Builder(origin=Origin.FUNCTION, root=None).build(
             g, name=str(name).split(".")[-1], inlined=inlined, code=obj.code, module_type=""
@@ -148,10 +148,7 @@ def _graph_of_module(module: torch.jit.ScriptModule, method: str, *, inlined: bo
             f"{module.original_name} has no TorchScript method {method!r}; it has {methods}."
             " Fix: pass one of those as method=, or export the method with @torch.jit.export."
         ) from None
-    g = script_method.graph
-    if inlined:
-        g = g.copy()
-        torch._C._jit_pass_inline(g)
+    g = _as_read(script_method.graph, inlined=inlined)
     origin = Origin.TRACED if isinstance(module, torch.jit.TracedModule) else Origin.SCRIPTED
     return _Builder(origin=origin, root=module).build(
         g,
@@ -160,6 +157,15 @@ def _graph_of_module(module: torch.jit.ScriptModule, method: str, *, inlined: bo
         code=script_method.code,
         module_type=module.original_name,
     )
+
+
+def _as_read(g: torch._C.Graph, *, inlined: bool) -> torch._C.Graph:
+    """``g`` itself, or an inlined copy (torch's inliner works in place: the module's graph is kept)."""
+    if not inlined:
+        return g
+    g = g.copy()
+    torch._C._jit_pass_inline(g)
+    return g
 
 
 def _short_repr(obj: Any) -> str:
@@ -448,3 +454,63 @@ def _source_location(n: torch._C.Node) -> SourceLocation | None:
 def _location(file: str, line: int) -> SourceLocation:
     text = linecache.getline(file, line).strip() or None
     return SourceLocation(file=file, line=line, text=text)
+
+
+# ---------------------------------------------------------------------------------------------
+# Single facts for other layers: each one reads torch's private JIT API, so it lives here
+# ---------------------------------------------------------------------------------------------
+
+
+def baked_devices(g: torch.Graph) -> tuple[torch.device, ...]:
+    """The device constants of ``g`` (nested blocks included), each once, in first-seen order.
+
+    A trace records ``x.device`` and ``device=`` arguments as ``prim::Constant`` nodes; the
+    pipeline warns about them and checks a moved op that has them.
+
+    Args:
+        g: a TorchScript graph, usually inlined (``module.inlined_graph``) so that submodule
+            bodies are read too.
+    """
+    found: list[torch.device] = []
+
+    def visit(nodes: Iterable[torch._C.Node]) -> None:
+        for n in nodes:
+            if n.kind() == "prim::Constant" and n.outputsSize() == 1:
+                output = n.output()
+                if isinstance(output.type(), torch._C.DeviceObjType):
+                    device = cast(torch.device, output.toIValue())
+                    if device not in found:
+                        found.append(device)
+            for block in n.blocks():
+                visit(block.nodes())
+
+    visit(g.nodes())
+    return tuple(found)
+
+
+def infer_jit_type(value: Any) -> torch.Type | str:
+    """TorchScript's type for a Python value, or the reason it has none (a ``str``).
+
+    It lives here because torch exposes this inference only as the private
+    ``torch._C._jit_try_infer_type`` (what ``torch.jit.script`` uses to type captured values);
+    the pipeline uses it to annotate its generated code from example inputs.
+    """
+    inferred = torch._C._jit_try_infer_type(value)
+    return cast(torch.Type, inferred.type()) if inferred.success() else inferred.reason()
+
+
+@contextlib.contextmanager
+def tracing_paused() -> Iterator[None]:
+    """Inside the block, ``torch.jit.trace`` records nothing (and warns about nothing).
+
+    It lives here because torch has no public way to pause a trace: the tracer's state is
+    read and restored through ``torch._C._get_tracing_state`` / ``_set_tracing_state``. The
+    instrumented trace uses it to read a traced tensor's value without adding that read to
+    the graph.
+    """
+    state = torch._C._get_tracing_state()
+    torch._C._set_tracing_state(None)
+    try:
+        yield
+    finally:
+        torch._C._set_tracing_state(state)

@@ -4,7 +4,7 @@ Why: a student looking at a graph node wants to see the statement that made it, 
 student reading ``.code`` wants to see its nodes. torch keeps no such link: ``sourceRange()``
 points at the *user's* Python, not at the printed TorchScript. The printed code, however, is
 torch's own pretty-print of the same graph, statement by statement in node order, so the
-link can be recovered from the text alone, with no ``torch._C`` access:
+link can be recovered from the text alone, without reading torch's C++ graph objects:
 
 - Each module method has its own ``.code``. In an inlined graph a node belongs to the code
   of its scope's module (``layer1.0.conv1``); in a graph that is not inlined every node
@@ -190,6 +190,11 @@ class _Cursor:
         return None
 
 
+def _escaped_name(node: Node, *, default: str = "") -> str:
+    """The node's ``name`` attribute (an attribute or method name), escaped for a regex."""
+    return re.escape(str(node.attributes.get("name", default)))
+
+
 def _patterns(node: Node) -> tuple[re.Pattern[str], ...]:
     """The regexes a node's printed form matches, most specific first."""
     kind = node.kind
@@ -200,11 +205,11 @@ def _patterns(node: Node) -> tuple[re.Pattern[str], ...]:
     if kind is NodeKind.LOOP:
         return (_compiled(r"^\s*(?:for|while)\b"),)
     if kind is NodeKind.GET_ATTR:
-        return (_compiled(rf"\.{re.escape(str(node.attributes.get('name', '')))}\b(?!\s*\()"),)
+        return (_compiled(rf"\.{_escaped_name(node)}\b(?!\s*\()"),)
     if kind is NodeKind.SET_ATTR:
-        return (_compiled(rf"\.{re.escape(str(node.attributes.get('name', '')))}\s*=(?!=)"),)
+        return (_compiled(rf"\.{_escaped_name(node)}\s*=(?!=)"),)
     if kind is NodeKind.CALL_METHOD:
-        return (_compiled(rf"\.{re.escape(str(node.attributes.get('name', 'forward')))}\("),)
+        return (_compiled(rf"\.{_escaped_name(node, default='forward')}\("),)
     if kind is NodeKind.CALL_FUNCTION:
         return (_compiled(r"\b__torch__\.[\w.]+\("),)
     namespace, name = node.namespace, re.escape(node.short_op)

@@ -1,9 +1,9 @@
 """The pure-Python, immutable model of a TorchScript graph.
 
-Why a model of our own: ``torch._C`` graph objects are live C++ handles. They change under
+Why a model of our own: torch's C++ graph objects are live handles. They change under
 passes, their debug names are not stable across runs, and they cannot be compared, hashed or
 snapshotted. Everything else in the toolkit (views, checks, partitioning) reads this model
-instead, so only :mod:`toolkit.ir.build` touches ``torch._C``.
+instead, so only :mod:`toolkit.ir.build` touches torch's C++ graph objects.
 
 The shapes, outermost first::
 
@@ -237,7 +237,7 @@ class Graph:
 
     Attributes:
         name: what the graph is of (``MyCell3.forward``).
-        origin: traced, scripted, a free function, or a raw ``torch._C.Graph``.
+        origin: traced, scripted, a free function, or a raw torch graph (``torch.Graph``).
         inlined: whether submodule calls were inlined into this graph.
         top: the graph's own block; its inputs are the method's parameters (``self`` first for
             a method) and its outputs the returned values.

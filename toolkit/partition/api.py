@@ -4,31 +4,37 @@
 ``compiler_workdir``, ``subgraph_builder_function``, ``minimum_segment_size``, ``fallback``,
 ``dynamic_batch_size``, other keywords to ``torch.jit.trace``) and adds ``supported`` (what the
 accelerator can run) and ``device``. Inside, the options are grouped in two frozen
-dataclasses, :class:`PartitionOptions` and :class:`~toolkit.partition.backends.CompilerOptions`.
+dataclasses, :class:`PartitionOptions` and :class:`~toolkit.partition.backends.CompilerOptions`;
+:func:`partition_options` is the one place the first is made from the keywords, and both
+``trace`` and ``analyze_model`` also take a ready one as ``options=``.
+
+The plan is a constructor argument of the generated module (its ``partition_plan`` string), so
+a partitioned module carries its plan from the moment it exists and nothing is set on it later.
 """
 
 from __future__ import annotations
 
-import sys
-from dataclasses import dataclass
+from dataclasses import MISSING, dataclass, fields
 from typing import Any, Callable, Sequence
 
 import torch
 
+from toolkit.analysis.partition.plan import BatchReport, PartitionPlan, plan_in, remember_plan
+from toolkit.analysis.partition.plan_codec import plan_to_json
 from toolkit.analysis.partition.proposal import Proposal, Target, propose
 from toolkit.analysis.partition.support import NodeInfo, SupportRule, UserFunction, as_rule, chain
+from toolkit.capture import Captured
 from toolkit.errors import PartitionError
-from toolkit.partition.apply import apply_proposal, workdir, write_text
+from toolkit.ir.model import Graph
+from toolkit.partition.apply import GeneratedSources, apply_proposal, generated_sources
 from toolkit.partition.backends import CompilerOptions, magnitude, max_abs_diff
 from toolkit.partition.batch import check_batches, find_baked_constants, require_batch_major, traced_batch
-from toolkit.partition.capture import Captured, capture
+from toolkit.partition.capture import capture
 from toolkit.partition.codegen import chunked_batch_source
 from toolkit.partition.diagnostics import Notes
-from toolkit.analysis.partition.plan import BatchReport, PartitionPlan, attach_plan, plan_in
 from toolkit.words import plural
 
-__all__ = ["PartitionOptions", "trace", "analyze_model", "plan_of", "resolve_device"]
-
+__all__ = ["PartitionOptions", "partition_options", "trace", "analyze_model", "plan_of", "resolve_device"]
 
 
 @dataclass(frozen=True)
@@ -72,6 +78,48 @@ class PartitionOptions:
         return chain(base, UserFunction(self.subgraph_builder_function))
 
 
+def partition_options(options: PartitionOptions | None = None, **keywords: Any) -> PartitionOptions:
+    """The one place a :class:`PartitionOptions` is made from torch-neuron's keyword arguments.
+
+    Args:
+        options: a ready options object (``options=PartitionOptions(...)``), or ``None``.
+        **keywords: :class:`PartitionOptions` fields spelled as keywords (``supported=``,
+            ``minimum_segment_size=``...). With ``options``, a keyword left at its default
+            defers to ``options``, and one that agrees with it is accepted.
+
+    Raises:
+        PartitionError: ``options`` is not a PartitionOptions, a keyword disagrees with
+            ``options``, or a value is invalid (see :class:`PartitionOptions`).
+    """
+    if options is None:
+        return PartitionOptions(**keywords)
+    if not isinstance(options, PartitionOptions):
+        raise PartitionError(
+            f"options= must be a toolkit.partition.PartitionOptions, not {type(options).__name__}."
+            " Fix: options=PartitionOptions(minimum_segment_size=..., ...), or pass the keywords alone."
+        )
+    defaults = {f.name: f.default for f in fields(PartitionOptions) if f.default is not MISSING}
+    for name, value in keywords.items():
+        chosen = getattr(options, name)
+        if _is_default(value, defaults[name]) or value is chosen or _is_default(value, chosen):
+            continue
+        raise PartitionError(
+            f"options= and {name}= disagree: options has {name}={chosen!r}, the keyword says {name}={value!r}."
+            f" Fix: give {name} once, either in PartitionOptions(...) or as the keyword."
+        )
+    return options
+
+
+def _is_default(value: Any, default: Any) -> bool:
+    """``value`` equals ``default`` as a keyword left alone would (same type, equal value)."""
+    if value is default:
+        return True
+    try:
+        return type(value) is type(default) and bool(value == default)
+    except Exception:  # noqa: BLE001 - a user's object may refuse comparison: then it was given
+        return False
+
+
 def resolve_device(device: Any, notes: Notes) -> torch.device:
     """``device`` as a torch.device; ``None`` means CUDA when available, else the CPU with a note.
 
@@ -105,7 +153,7 @@ def resolve_device(device: Any, notes: Notes) -> torch.device:
 def _propose(captured: Captured, options: PartitionOptions, device: torch.device) -> tuple[Proposal, SupportRule]:
     rule = options.rule(device)
     size = options.minimum_segment_size if options.fallback else 0
-    return propose(captured.graph, rule, minimum_segment_size=size), rule
+    return propose(captured.ir, rule, minimum_segment_size=size), rule
 
 
 def _cpu_ops(proposal: Proposal) -> list[str]:
@@ -132,24 +180,28 @@ def analyze_model(
     subgraph_builder_function: Callable[[NodeInfo], object] | None = None,
     minimum_segment_size: int = 2,
     device: Any = None,
+    options: PartitionOptions | None = None,
     **trace_kwargs: Any,
 ) -> PartitionPlan:
     """Trace and partition without compiling (torch-neuron's ``analyze_model``).
+
+    The arguments are :func:`trace`'s; ``options=`` may replace the partitioning keywords.
 
     Returns:
         The :class:`~toolkit.analysis.partition.plan.PartitionPlan`: ``print(plan)`` shows the
         neuron-style summary lines and the per-op table (kind, count, placement, and exactly
         one reason code for every op on the CPU); ``plan.op_rows()`` has one row per op.
     """
-    notes = Notes()
-    options = PartitionOptions(
+    chosen = partition_options(
+        options,
         supported=supported,
         subgraph_builder_function=subgraph_builder_function,
         minimum_segment_size=minimum_segment_size,
     )
+    notes = Notes()
     resolved = resolve_device(device, notes)
     captured = capture(model, example_inputs, **trace_kwargs)
-    proposal, rule = _propose(captured, options, resolved)
+    proposal, rule = _propose(captured, chosen, resolved)
     return PartitionPlan(proposal=proposal, device=str(resolved), profile=rule.label, notes=tuple(notes.lines))
 
 
@@ -166,6 +218,7 @@ def trace(
     compiler_args: Sequence[str] | None = None,
     compiler_timeout: float | None = None,
     compiler_workdir: str | None = None,
+    options: PartitionOptions | None = None,
     **trace_kwargs: Any,
 ) -> torch.jit.ScriptModule:
     """Trace ``model``, run what the accelerator supports there and the rest on the CPU.
@@ -200,6 +253,8 @@ def trace(
             :class:`~toolkit.partition.backends.CompileTimeout` (a ``subprocess.TimeoutExpired``).
         compiler_workdir: keep the generated source (``tsk_partition_*.py``), ``plan.txt`` and
             ``compile.log`` in this folder.
+        options: a :class:`PartitionOptions` in place of ``supported`` ...
+            ``dynamic_batch_size``; a keyword that disagrees with it is an error.
         **trace_kwargs: passed to ``torch.jit.trace`` (``strict=False``, ``check_trace=False``...).
 
     Returns:
@@ -213,24 +268,23 @@ def trace(
             that fails.
         TracingError: ``torch.jit.trace`` failed.
     """
-    notes = Notes()
-    options = PartitionOptions(
+    chosen = partition_options(
+        options,
         supported=supported,
         subgraph_builder_function=subgraph_builder_function,
         minimum_segment_size=minimum_segment_size,
         fallback=fallback,
         dynamic_batch_size=dynamic_batch_size,
     )
-    compiler = CompilerOptions(
-        args=tuple(compiler_args or ()), timeout=compiler_timeout, workdir=compiler_workdir
-    )
+    compiler = CompilerOptions(args=tuple(compiler_args or ()), timeout=compiler_timeout, workdir=compiler_workdir)
+    notes = Notes()
     resolved = resolve_device(device, notes)
     captured = capture(model, example_inputs, **trace_kwargs)
-    if dynamic_batch_size:
+    if chosen.dynamic_batch_size:
         with torch.no_grad():
-            require_batch_major(captured.traced(*captured.example_inputs), traced_batch(captured.example_inputs))
-    proposal, rule = _propose(captured, options, resolved)
-    if not fallback:
+            require_batch_major(captured.module(*captured.example_inputs), traced_batch(captured.example_inputs))
+    proposal, rule = _propose(captured, chosen, resolved)
+    if not chosen.fallback:
         cpu = _cpu_ops(proposal)
         if cpu:
             raise PartitionError(
@@ -245,34 +299,38 @@ def trace(
             " See toolkit.partition.analyze_model(...) for the reason of each op."
         )
     compile_log: list[str] = []
-    applied = apply_proposal(captured, proposal, device=resolved, compiler_options=compiler, log=compile_log.append)
-    if applied.failures:
-        if not fallback:
-            raise PartitionError(
-                f"fallback=False, but {len(applied.failures)} segment(s) failed to compile for {resolved}: "
-                + "; ".join(f"segment {i}: {why}" for i, why in sorted(applied.failures.items()))
-            )
-        for index, why in sorted(applied.failures.items()):
-            notes.add(f"segment {index} failed to compile for {resolved} ({why}); falling back to the CPU for it")
-    module = applied.module
-    batch_report = None
-    if dynamic_batch_size:
-        module, batch_report = _dynamic_batch(captured, module, resolved, notes, trace_kwargs)
-    else:
-        _check_result(module, captured, resolved, notes)
-    plan = PartitionPlan(
-        proposal=applied.proposal,
-        device=str(resolved),
-        profile=rule.label,
-        compiled=applied.compiled,
-        notes=tuple(notes.lines),
-        batch=batch_report,
-    )
-    attach_plan(module, plan)
-    if compiler.workdir is not None:
-        with workdir(compiler.workdir) as folder:
-            write_text(folder, "plan.txt", plan.report() + "\n")
-            write_text(folder, "compile.log", "\n".join(compile_log) + "\n")
+    with generated_sources(compiler.workdir) as sources:
+        applied = apply_proposal(
+            captured, proposal, device=resolved, compiler_options=compiler, sources=sources, log=compile_log.append
+        )
+        if applied.failures:
+            if not chosen.fallback:
+                raise PartitionError(
+                    f"fallback=False, but {len(applied.failures)} segment(s) failed to compile for {resolved}: "
+                    + "; ".join(f"segment {i}: {why}" for i, why in sorted(applied.failures.items()))
+                )
+            for index, why in sorted(applied.failures.items()):
+                notes.add(f"segment {index} failed to compile for {resolved} ({why}); falling back to the CPU for it")
+        build: Callable[[str], torch.jit.ScriptModule] = applied.stitch
+        batch_report = None
+        if chosen.dynamic_batch_size:
+            build, batch_report = _dynamic_batch(captured, build, sources, resolved, notes, trace_kwargs)
+        else:
+            _check_result(build(""), captured, resolved, notes)
+        plan = PartitionPlan(
+            proposal=applied.proposal,
+            device=str(resolved),
+            profile=rule.label,
+            compiled=applied.compiled,
+            notes=tuple(notes.lines),
+            batch=batch_report,
+        )
+        plan_text = plan_to_json(plan)
+        module = build(plan_text)
+        if compiler.workdir is not None:
+            sources.write("plan.txt", plan.report() + "\n")
+            sources.write("compile.log", "\n".join(compile_log) + "\n")
+    remember_plan(module, plan, text=plan_text)
     return module
 
 
@@ -283,7 +341,7 @@ def _tolerance(device: torch.device) -> float:
 
 def _check_result(module: torch.jit.ScriptModule, captured: Captured, device: torch.device, notes: Notes) -> None:
     with torch.no_grad():
-        want = captured.traced(*captured.example_inputs)
+        want = captured.module(*captured.example_inputs)
         got = module(*captured.example_inputs)
     diff = max_abs_diff(got, want)
     scale = max(1.0, magnitude(want))
@@ -292,23 +350,30 @@ def _check_result(module: torch.jit.ScriptModule, captured: Captured, device: to
 
 
 def _dynamic_batch(
-    captured: Captured, module: torch.jit.ScriptModule, device: torch.device, notes: Notes, trace_kwargs: dict
-) -> tuple[torch.jit.ScriptModule, BatchReport]:
+    captured: Captured,
+    build: Callable[[str], torch.jit.ScriptModule],
+    sources: GeneratedSources,
+    device: torch.device,
+    notes: Notes,
+    trace_kwargs: dict,
+) -> tuple[Callable[[str], torch.jit.ScriptModule], BatchReport]:
+    """Check the partitioned model at other batch sizes, wrapping it in chunks when the trace
+    baked the batch in; return how to build the final module from the plan text, and the report."""
     inputs = captured.example_inputs
     batch = traced_batch(inputs)
 
-    def retrace(resized: tuple) -> torch.jit.ScriptModule:
-        return capture(captured.eager, resized, **trace_kwargs).traced
+    def graph_at(resized: tuple) -> Graph:
+        return capture(captured.source, resized, **trace_kwargs).ir
 
-    baked = find_baked_constants(retrace, captured.graph, inputs, captured.eager)
+    baked = find_baked_constants(graph_at, captured.ir, inputs, captured.source)
     chunked = bool(baked)
     if chunked:
         notes.add(
             "dynamic_batch_size=True: the trace depends on the batch size, so the model runs in chunks of"
             f" the traced batch ({batch}), as torch-neuron does:\n  - " + "\n  - ".join(baked)
         )
-        module = _wrap_in_chunks(captured, module, batch)
-    sizes, diffs = check_batches(module, captured.eager, inputs, chunked=chunked, rtol=_tolerance(device))
+        build = _in_chunks(captured, build(""), batch, sources)
+    sizes, diffs = check_batches(build(""), captured.source, inputs, chunked=chunked, rtol=_tolerance(device))
     report = BatchReport(
         mode="chunked" if chunked else "native",
         traced_batch=batch,
@@ -316,23 +381,24 @@ def _dynamic_batch(
         max_abs_diff=diffs,
         baked=tuple(baked),
     )
-    return module, report
+    return build, report
 
 
-def _wrap_in_chunks(captured: Captured, module: torch.jit.ScriptModule, batch: int) -> torch.jit.ScriptModule:
-    from toolkit.partition.apply import load_generated
-
+def _in_chunks(
+    captured: Captured, inner: torch.jit.ScriptModule, batch: int, sources: GeneratedSources
+) -> Callable[[str], torch.jit.ScriptModule]:
+    """How to build torch-neuron's chunked dynamic batch around ``inner``, given the plan text."""
     source = (
         '"""Generated by toolkit.partition: dynamic batch by chunks."""\n\n'
         "from typing import List\n\nimport torch\nfrom torch import Tensor\n\n\n"
-        + chunked_batch_source(captured.graph)
+        + chunked_batch_source(captured.ir)
     )
-    with workdir(None) as folder:
-        python_module = load_generated(source, folder)
-        try:
-            return torch.jit.script(python_module.ChunkedBatch(module, batch, ""))
-        finally:
-            sys.modules.pop(python_module.__name__, None)
+    chunked_batch = sources.load(source).ChunkedBatch
+
+    def build(plan: str) -> torch.jit.ScriptModule:
+        return torch.jit.script(chunked_batch(inner, batch, plan))
+
+    return build
 
 
 def plan_of(module: Any) -> PartitionPlan:

@@ -11,7 +11,12 @@ Steps, each a function below:
 3. Each accelerator segment is compiled; a failure moves that segment to the CPU with a
    warning (torch-neuron's per-subgraph fallback), and the orchestrator is regenerated so the
    copies match the new placement.
-4. The orchestrator is scripted around the compiled segments.
+4. The orchestrator is scripted around the compiled segments, once per plan text: the plan
+   is a constructor argument of the generated class, so a module carries its plan from the
+   moment it exists (:meth:`Applied.stitch`).
+
+The generated files live in a :func:`generated_sources` folder for the whole of one
+``toolkit.partition.trace`` call, because scripting a generated class reads its source file.
 """
 
 from __future__ import annotations
@@ -30,32 +35,48 @@ from typing import Any, Callable, Iterator
 import torch
 
 from toolkit.analysis.partition.proposal import Proposal, Target, with_cpu_segments
+from toolkit.capture import Captured
 from toolkit.errors import PartitionError
 from toolkit.files import write_atomically
 from toolkit.partition.backends import CompileFailure, CompilerOptions, CompileTimeout, TorchScriptCompiler, magnitude, max_abs_diff
-from toolkit.partition.capture import Captured, attribute_tensor, tensor_constants
+from toolkit.partition.capture import attribute_tensor, tensor_constants
 from toolkit.partition.codegen import GeneratedModule, generate_module
 
-__all__ = ["Applied", "apply_proposal", "load_generated", "run_on_cpu", "workdir"]
+__all__ = ["Applied", "GeneratedSources", "apply_proposal", "generated_sources", "load_generated", "run_on_cpu", "workdir"]
 
 
 @dataclass
 class Applied:
-    """The stitched module and what happened on the way.
+    """The applied partition, ready to be stitched into one module, and what happened on the way.
 
     Attributes:
-        module: the scripted orchestrator (segments compiled or on the CPU).
         proposal: the proposal as finally applied (failed segments moved to the CPU).
         compiled: per segment, True/False for accelerator segments, None for CPU ones.
+        segments: per segment, the compiled module or its CPU ScriptModule.
+        orchestrator: the generated ``nn.Module`` class that calls the segments in order.
         failures: segment index -> why it did not compile.
-        source: the generated Python source that was scripted.
+        source: the generated Python source of ``orchestrator``.
     """
 
-    module: torch.jit.ScriptModule
     proposal: Proposal
     compiled: tuple[bool | None, ...]
+    segments: list[torch.jit.ScriptModule]
+    orchestrator: type[torch.nn.Module]
     failures: dict[int, str] = field(default_factory=dict)
     source: str = ""
+
+    def stitch(self, plan: str = "") -> torch.jit.ScriptModule:
+        """The scripted orchestrator around the segments, carrying ``plan`` (a plan's JSON text).
+
+        Call it while the :func:`generated_sources` folder it came from is open.
+
+        Raises:
+            PartitionError: the generated orchestrator does not script (a code-generator gap).
+        """
+        try:
+            return torch.jit.script(self.orchestrator(self.segments, plan))
+        except Exception as error:  # noqa: BLE001
+            raise PartitionError(f"scripting the generated orchestrator failed: {error}") from None
 
 
 @contextlib.contextmanager
@@ -87,6 +108,41 @@ def load_generated(text: str, folder: str) -> ModuleType:
     return module
 
 
+class GeneratedSources:
+    """The folder of one trace's generated files, and the Python modules imported from it."""
+
+    def __init__(self, folder: str) -> None:
+        self.folder = folder
+        self._imported: list[ModuleType] = []
+
+    def load(self, text: str) -> ModuleType:
+        """Write ``text`` to the folder and import it (see :func:`load_generated`)."""
+        module = load_generated(text, self.folder)
+        self._imported.append(module)
+        return module
+
+    def write(self, name: str, text: str) -> str:
+        """Write a file (``plan.txt``, ``compile.log``) next to the generated source."""
+        return write_text(self.folder, name, text)
+
+    def forget(self) -> None:
+        """Drop the imported modules from ``sys.modules``: scripted classes need them no more."""
+        for module in self._imported:
+            sys.modules.pop(module.__name__, None)
+        self._imported.clear()
+
+
+@contextlib.contextmanager
+def generated_sources(path: str | None) -> Iterator[GeneratedSources]:
+    """Generated files in ``path`` (kept) or a temporary folder, importable until the block ends."""
+    with workdir(path) as folder:
+        sources = GeneratedSources(folder)
+        try:
+            yield sources
+        finally:
+            sources.forget()
+
+
 class _Recorder(torch.nn.Module):
     """Wraps a scripted segment in the eager orchestrator to record its inputs and outputs."""
 
@@ -112,7 +168,7 @@ def segment_factory(generated: GeneratedModule, python_module: ModuleType, captu
             if spec.kind == "param":
                 # A snapshot, as a compiled artifact is: later changes to the model's weights
                 # (an optimizer step, model.cuda()) do not leak into some segments only.
-                buffers[spec.name] = attribute_tensor(captured.traced, spec.key).clone()
+                buffers[spec.name] = attribute_tensor(captured.module, spec.key).clone()
             else:
                 buffers[spec.name] = constants[spec.key[0]]
         return getattr(python_module, generated.segment_classes[index])(buffers)
@@ -141,9 +197,11 @@ def apply_proposal(
     *,
     device: torch.device,
     compiler_options: CompilerOptions,
+    sources: GeneratedSources,
     log: Callable[[str], None],
 ) -> Applied:
-    """Generate, check, compile and stitch ``proposal`` (see the module docstring).
+    """Generate, check and compile ``proposal`` (see the module docstring); stitch with
+    :meth:`Applied.stitch`.
 
     Raises:
         PartitionError: the generated program does not script or does not reproduce the
@@ -153,71 +211,55 @@ def apply_proposal(
     compiler = TorchScriptCompiler(device, compiler_options.args)
     generated = generate_module(proposal)
     wanted = {spec.key[0] for specs in generated.buffers.values() for spec in specs if spec.kind == "constant"}
-    constants = dict(tensor_constants(captured.traced, captured.graph, wanted))
-    loaded: list[ModuleType] = []
-    with workdir(compiler_options.workdir) as folder:
-        python_module = load_generated(generated.text, folder)
-        loaded.append(python_module)
+    constants = dict(tensor_constants(captured.module, captured.ir, wanted))
+    python_module = sources.load(generated.text)
+    make = segment_factory(generated, python_module, captured, constants)
+    scripted = [_script(make(s.index), s.index, proposal) for s in proposal.segments]
+    outputs, seg_inputs, seg_outputs = run_on_cpu(generated, python_module, scripted, captured.example_inputs)
+    with torch.no_grad():
+        expected = captured.module(*captured.example_inputs)
+    diff = max_abs_diff(outputs, expected)
+    if not diff <= 1e-5 * max(1.0, magnitude(expected)):
+        raise PartitionError(
+            f"the partitioned program differs from the traced model by {diff:.3g} on the example"
+            " inputs before anything was compiled. This is a toolkit bug; please report it with"
+            " the model. (compiler_workdir= keeps the generated source for inspection.)"
+        )
+    modules: list[torch.jit.ScriptModule] = list(scripted)
+    compiled: list[bool | None] = [None] * len(proposal.segments)
+    failures: dict[int, str] = {}
+    started = time.monotonic()
+    for s in proposal.segments:
+        if s.target is not Target.ACCELERATOR:
+            continue
+        ops = tuple(captured.ir.node(n).op for n in s.nodes)
         try:
-            make = segment_factory(generated, python_module, captured, constants)
-            scripted = [_script(make(s.index), s.index, proposal) for s in proposal.segments]
-            outputs, seg_inputs, seg_outputs = run_on_cpu(generated, python_module, scripted, captured.example_inputs)
-            with torch.no_grad():
-                expected = captured.traced(*captured.example_inputs)
-            diff = max_abs_diff(outputs, expected)
-            if not diff <= 1e-5 * max(1.0, magnitude(expected)):
-                raise PartitionError(
-                    f"the partitioned program differs from the traced model by {diff:.3g} on the example"
-                    " inputs before anything was compiled. This is a toolkit bug; please report it with"
-                    " the model. (compiler_workdir= keeps the generated source for inspection.)"
-                )
-            modules: list[torch.jit.ScriptModule] = list(scripted)
-            compiled: list[bool | None] = [None] * len(proposal.segments)
-            failures: dict[int, str] = {}
-            started = time.monotonic()
-            for s in proposal.segments:
-                if s.target is not Target.ACCELERATOR:
-                    continue
-                ops = tuple(captured.graph.node(n).op for n in s.nodes)
-                try:
-                    modules[s.index] = compiler.compile(
-                        lambda index=s.index: make(index),
-                        ops,
-                        seg_inputs[s.index],
-                        seg_outputs[s.index],
-                        scripted=scripted[s.index],
-                    )
-                    compiled[s.index] = True
-                    log(f"segment {s.index}: compiled for {device} ({s.compute_count} compute ops)")
-                except CompileFailure as failure:
-                    compiled[s.index] = False
-                    failures[s.index] = str(failure)
-                    log(f"segment {s.index}: compile failed: {failure}")
-                elapsed = time.monotonic() - started
-                if compiler_options.timeout is not None and elapsed > compiler_options.timeout:
-                    raise CompileTimeout(compiler_options.timeout, elapsed, s.index)
-            final_proposal = with_cpu_segments(proposal, failures) if failures else proposal
-            final_source = generated.text
-            orchestrator_module = python_module
-            if failures:
-                regenerated = generate_module(final_proposal)
-                final_source = regenerated.text
-                orchestrator_module = load_generated(regenerated.text, folder)
-                loaded.append(orchestrator_module)
-            orchestrator = getattr(orchestrator_module, generated.orchestrator_class)(modules, "")
-            try:
-                stitched = torch.jit.script(orchestrator)
-            except Exception as error:  # noqa: BLE001
-                raise PartitionError(f"scripting the generated orchestrator failed: {error}") from None
-        finally:
-            for module in loaded:  # scripted classes no longer need their Python source
-                sys.modules.pop(module.__name__, None)
+            modules[s.index] = compiler.compile(
+                lambda index=s.index: make(index),
+                ops,
+                seg_inputs[s.index],
+                seg_outputs[s.index],
+                scripted=scripted[s.index],
+            )
+            compiled[s.index] = True
+            log(f"segment {s.index}: compiled for {device} ({s.compute_count} compute ops)")
+        except CompileFailure as failure:
+            compiled[s.index] = False
+            failures[s.index] = str(failure)
+            log(f"segment {s.index}: compile failed: {failure}")
+        elapsed = time.monotonic() - started
+        if compiler_options.timeout is not None and elapsed > compiler_options.timeout:
+            raise CompileTimeout(compiler_options.timeout, elapsed, s.index)
+    final_proposal = with_cpu_segments(proposal, failures) if failures else proposal
+    final = generate_module(final_proposal) if failures else generated
+    orchestrator_module = sources.load(final.text) if failures else python_module
     return Applied(
-        module=stitched,
         proposal=final_proposal,
         compiled=tuple(compiled),
+        segments=modules,
+        orchestrator=getattr(orchestrator_module, generated.orchestrator_class),
         failures=failures,
-        source=final_source,
+        source=final.text,
     )
 
 

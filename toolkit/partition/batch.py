@@ -22,9 +22,9 @@ from typing import Any, Callable
 import torch
 
 from toolkit.errors import PartitionError
-from toolkit.ir import build as ir_build
 from toolkit.ir.model import Graph, NodeKind
 from toolkit.partition.backends import magnitude, max_abs_diff
+from toolkit.partition.capture import describe_inputs
 
 __all__ = ["traced_batch", "require_batch_major", "check_sizes", "resize_batch", "find_baked_constants", "chunked_reference", "check_batches"]
 
@@ -37,7 +37,7 @@ def traced_batch(inputs: tuple) -> int:
     """
     sizes = [t.shape[0] if isinstance(t, torch.Tensor) and t.dim() > 0 else None for t in inputs]
     if not sizes or any(s is None for s in sizes) or len(set(sizes)) != 1:
-        shapes = [tuple(t.shape) if isinstance(t, torch.Tensor) else type(t).__name__ for t in inputs]
+        shapes = describe_inputs(inputs)
         raise PartitionError(
             f"dynamic_batch_size=True needs every example input to be a tensor sharing dimension 0"
             f" (the batch); got {shapes}. Fix: pass inputs with a common batch dimension, or"
@@ -77,14 +77,21 @@ def resize_batch(inputs: tuple, size: int) -> tuple:
 
 
 def find_baked_constants(
-    trace: Callable[[tuple], torch.jit.ScriptModule], graph: Graph, inputs: tuple, eager: Callable[..., Any]
+    graph_at: Callable[[tuple], Graph], graph: Graph, inputs: tuple, eager: Callable[..., Any]
 ) -> list[str]:
-    """Lines describing every place the batch size got baked into the trace."""
+    """Lines describing every place the batch size got baked into the trace.
+
+    Args:
+        graph_at: traces the model again on the given inputs and returns the inlined IR graph.
+        graph: the IR graph of the trace at the example inputs.
+        inputs: the example inputs.
+        eager: the traced callable, run at the check batches.
+    """
     batch = traced_batch(inputs)
     other = batch + 3
     findings: list[str] = []
     try:
-        other_graph = ir_build.graph(trace(resize_batch(inputs, other)), inlined=True)
+        other_graph = graph_at(resize_batch(inputs, other))
     except Exception as error:  # noqa: BLE001 - the model itself may reject the other batch
         cause = error.__cause__ or error
         first = str(cause).strip().splitlines()[0] if str(cause).strip() else ""

@@ -1,51 +1,37 @@
 """Trace the user's model or function the way torch-neuron does, and read back what the IR
 leaves out (tensor payloads).
 
-torch-neuron's ``trace(model, example_inputs, **kwargs)`` runs ``torch.jit.trace`` with the
-extra keyword arguments. A plain function is wrapped in a one-method module named after the
-function, so every trace is a ``ScriptModule`` with attributes we can read weights from, and
-``node.name`` for a function is ``("foo",)``.
+The tracing itself is :func:`toolkit.capture.trace`, the package's one entry point, so a failed
+trace reads the same here as anywhere else. What this module adds is what torch-neuron's
+``trace(model, example_inputs, **kwargs)`` does differently: example inputs may be one tensor or
+a list, a plain function is wrapped in a one-method module named after it (so every trace is a
+``ScriptModule`` with attributes to read weights from, and ``node.name`` for a function is
+``("foo",)``), an already-scripted module is refused, and the trace runs without autograd.
 """
 
 from __future__ import annotations
 
 import inspect
 import re
-from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
 import torch
 
+from toolkit.capture import Captured, trace
 from toolkit.errors import MissingExampleInputsError, PartitionError, TracingError
-from toolkit.ir import build as ir_build
+from toolkit.frames import user_location_text
 from toolkit.ir.model import Graph, NodeKind
 
-__all__ = ["Captured", "capture", "normalize_inputs", "attribute_tensor", "tensor_constants"]
+__all__ = ["capture", "normalize_inputs", "describe_inputs", "attribute_tensor", "tensor_constants"]
 
-
-@dataclass(frozen=True)
-class Captured:
-    """A traced model and its inlined IR graph.
-
-    Attributes:
-        traced: the ``torch.jit.trace`` result (always a ScriptModule).
-        graph: ``toolkit.ir.graph(traced, inlined=True)``; every node id in a partition plan
-            refers to it.
-        example_inputs: the inputs it was traced with, as a tuple.
-        eager: the callable that was traced (for reference runs at other batch sizes).
-    """
-
-    traced: torch.jit.ScriptModule
-    graph: Graph
-    example_inputs: tuple
-    eager: Callable[..., Any]
+CALLER = "toolkit.partition.trace"
 
 
 def normalize_inputs(example_inputs: Any) -> tuple:
     """torch-neuron accepts a tuple of inputs or a single tensor; always return a tuple."""
     if example_inputs is None:
         raise MissingExampleInputsError(
-            "toolkit.partition.trace needs example_inputs: tracing runs the model once to record"
+            f"{CALLER} needs example_inputs: tracing runs the model once to record"
             " its operations. Fix: pass a tensor or a tuple of tensors shaped like real inputs."
         )
     if isinstance(example_inputs, torch.Tensor):
@@ -58,6 +44,11 @@ def normalize_inputs(example_inputs: Any) -> tuple:
         f"example_inputs must be a tensor or a tuple of tensors, not {type(example_inputs).__name__}."
         " Fix: wrap your inputs in a tuple: (x,) or (x, y)."
     )
+
+
+def describe_inputs(inputs: tuple) -> list:
+    """Each input's shape (a tuple) or, for a non-tensor, its type name: how messages show inputs."""
+    return [tuple(t.shape) if isinstance(t, torch.Tensor) else type(t).__name__ for t in inputs]
 
 
 def _as_module(model: Any) -> torch.nn.Module | Callable:
@@ -74,36 +65,60 @@ def _as_module(model: Any) -> torch.nn.Module | Callable:
 
         return type(name, (torch.nn.Module,), {"forward": forward, "__module__": __name__})()
     raise TracingError(
-        f"toolkit.partition.trace got a {type(model).__name__}, which is neither an nn.Module nor"
+        f"{CALLER} got a {type(model).__name__}, which is neither an nn.Module nor"
         " a function. Fix: pass the model or a function of tensors."
     )
 
 
 def capture(model: Any, example_inputs: Any, **trace_kwargs: Any) -> Captured:
-    """``torch.jit.trace`` the model (extra keywords go to it) and build the inlined IR."""
+    """Trace ``model`` with :func:`toolkit.capture.trace` (extra keywords go to ``torch.jit.trace``).
+
+    Returns:
+        The :class:`~toolkit.capture.Captured`: ``module`` is always a ScriptModule, ``ir`` its
+        inlined IR graph (every node id of a partition plan refers to it), ``example_inputs`` a
+        tuple, and ``source`` the callable that was traced (for reference runs at other batches).
+
+    Raises:
+        MissingExampleInputsError: the inputs are missing or not a tensor, list or tuple.
+        TracingError: ``model`` is already scripted, is not callable, or does not trace.
+    """
     inputs = normalize_inputs(example_inputs)
     if isinstance(model, torch.jit.ScriptModule) and not isinstance(model, torch.jit.TracedModule):
         raise TracingError(
-            f"{model.original_name} is already scripted; toolkit.partition.trace traces eager models"
+            f"{model.original_name} is already scripted; {CALLER} traces eager models"
             " (as torch-neuron does). Fix: pass the eager nn.Module."
         )
     target = _as_module(model)
     try:
         with torch.no_grad():
-            traced = torch.jit.trace(target, inputs, **trace_kwargs)
-    except TypeError as error:
-        raise TracingError(
-            f"torch.jit.trace rejected the arguments: {error}. Note that extra keyword arguments"
-            " of toolkit.partition.trace go to torch.jit.trace."
-        ) from None
-    except Exception as error:  # noqa: BLE001 - tracing runs user code; report it, keep the cause
-        raise TracingError(
-            f"tracing {getattr(model, '__name__', type(model).__name__)} on example inputs"
-            f" {[tuple(t.shape) if isinstance(t, torch.Tensor) else type(t).__name__ for t in inputs]}"
-            f" failed: {type(error).__name__}: {error}"
-        ) from error
-    graph = ir_build.graph(traced, inlined=True)
-    return Captured(traced=traced, graph=graph, example_inputs=inputs, eager=model)
+            captured = trace(target, inputs, caller=CALLER, **trace_kwargs)
+    except TracingError as error:
+        raise _failed(getattr(model, "__name__", type(model).__name__), inputs, error) from error.__cause__
+    captured.warn_again()  # torch-neuron's trace shows what torch.jit.trace shows
+    return captured
+
+
+def _failed(name: str, inputs: tuple, error: TracingError) -> TracingError:
+    """The trace failure in the words torch-neuron users of this toolkit have read so far.
+
+    :func:`toolkit.capture.trace_failure_message` names neither the input shapes nor "the
+    arguments", which these messages have always said; until it can, this keeps both, in its
+    shape: the caller, what failed, torch's first line, the user's line, the fix.
+    """
+    cause = error.__cause__
+    if cause is None:
+        return error
+    first_line = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
+    if isinstance(cause, TypeError) and "trace()" in str(cause):
+        return TracingError(
+            f"{CALLER}: torch.jit.trace rejected the arguments: {first_line}. Extra keyword arguments"
+            f" of {CALLER} go to torch.jit.trace. Fix: pass only its keyword arguments (check_trace, strict, ...)."
+        )
+    return TracingError(
+        f"{CALLER}: tracing {name} on example inputs {describe_inputs(inputs)} failed:"
+        f" {type(cause).__name__}: {first_line}{user_location_text(cause)}."
+        " Fix: call the model eagerly with the same inputs to find the problem, then trace again."
+    )
 
 
 def attribute_tensor(module: torch.nn.Module, path: tuple[str, ...]) -> torch.Tensor:

@@ -1,8 +1,7 @@
 """Generate TorchScript-compatible Python source for a partition proposal.
 
-Why source code: the toolkit's rule is that only :mod:`toolkit.ir.build` touches
-``torch._C`` graph objects. So instead of cloning nodes into new ``torch._C.Graph`` objects, the
-partition is applied by writing ordinary Python ``nn.Module`` classes, one per segment, that
+Why source code: the toolkit's rule is that only :mod:`toolkit.ir.build` touches torch's C++
+graph objects. So instead of cloning nodes into new C++ graphs, the partition is applied by writing ordinary Python ``nn.Module`` classes, one per segment, that
 call ``torch.ops.aten.<op>(...)`` exactly as the traced graph did, plus one orchestrator that
 calls the segments in order and moves tensors between devices. ``torch.jit.script`` then
 compiles them; the result is plain TorchScript, so ``torch.jit.save``/``torch.jit.load`` need

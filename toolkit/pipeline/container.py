@@ -22,7 +22,7 @@ import torch
 from torch import Tensor
 
 from toolkit.errors import PipelineError
-from toolkit.pipeline.convert import as_input, describe
+from toolkit.pipeline.convert import as_input, describe, describe_inputs
 from toolkit.errors import FeedError
 from toolkit.pipeline.failures import TORCH_FAILURES, torch_message
 
@@ -255,11 +255,11 @@ class Pipeline:
 
     def _run_error(self, error: BaseException, args: list[Any]) -> PipelineError:
         message = torch_message(error)
-        given = ", ".join(f"{name}={describe(value)}" for name, value in zip(self._input_names, args))
+        given = describe_inputs(args, names=self._input_names)
         expected = ", ".join(f"{item.name}: {item.type}" for item in self.inputs)
         if "Expected a value of type" in str(error):
             return FeedError(f"pipeline {self.name!r} got ({given}): {message}. It takes ({expected}).")
-        examples = ", ".join(f"{name}={describe(value)}" for name, value in zip(self._input_names, self.example_inputs))
+        examples = describe_inputs(self.example_inputs, names=self._input_names)
         return PipelineError(
             f"pipeline {self.name!r} failed on ({given}): {message}. It was traced with ({examples}); check the "
             "inputs' shapes, dtypes and devices. The TorchScript traceback is in this error's __cause__."

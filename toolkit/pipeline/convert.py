@@ -12,13 +12,13 @@ numpy is imported only when a value that could be a numpy array arrives, so that
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import Any, Sequence
 
 import torch
 
 from toolkit.errors import PipelineError
 
-__all__ = ["to_torch", "as_input", "describe"]
+__all__ = ["to_torch", "as_input", "describe", "describe_inputs"]
 
 
 def _numpy_array_type() -> type | None:
@@ -114,3 +114,10 @@ def describe(value: Any) -> str:
     if isinstance(value, (int, float, bool, str)) or value is None:
         return f"{type(value).__name__} {value!r}" if not isinstance(value, str) or len(value) < 40 else "str"
     return type(value).__name__
+
+
+def describe_inputs(values: Sequence[Any], *, names: Sequence[str] | None = None) -> str:
+    """``float32[3, 4] on cpu, int 2``, or ``x=..., k=...`` with ``names``: a call's inputs in messages."""
+    if names is None:
+        return ", ".join(describe(value) for value in values)
+    return ", ".join(f"{name}={describe(value)}" for name, value in zip(names, values))

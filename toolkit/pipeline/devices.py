@@ -22,6 +22,7 @@ from typing import Iterable, Union
 import torch
 
 from toolkit.errors import DeviceError
+from toolkit.ir.build import baked_devices
 
 __all__ = [
     "DeviceSpec",
@@ -147,7 +148,7 @@ def _tensors_of(module: torch.nn.Module) -> Iterable[torch.Tensor]:
     yield from module.buffers()
 
 
-def find_baked_devices(graph: torch._C.Graph) -> tuple[str, ...]:
+def find_baked_devices(graph: torch.Graph) -> tuple[str, ...]:
     """Device constants in ``graph`` (nested blocks included), in first-seen order.
 
     A traced ``torch.zeros(..., device=x.device)`` records ``x.device`` as a constant; these are
@@ -159,18 +160,5 @@ def find_baked_devices(graph: torch._C.Graph) -> tuple[str, ...]:
     Returns:
         Labels such as ``("cuda:0",)``; empty when the graph names no device.
     """
-    found: list[str] = []
-
-    def visit(nodes: Iterable[torch._C.Node]) -> None:
-        for node in nodes:
-            if node.kind() == "prim::Constant" and node.outputsSize() == 1:
-                output = node.output()
-                if isinstance(output.type(), torch._C.DeviceObjType):
-                    label = device_label(resolve_device(output.toIValue()))
-                    if label not in found:
-                        found.append(label)
-            for block in node.blocks():
-                visit(block.nodes())
-
-    visit(graph.nodes())
-    return tuple(found)
+    labels = (device_label(resolve_device(device)) for device in baked_devices(graph))
+    return tuple(dict.fromkeys(labels))

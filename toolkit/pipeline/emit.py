@@ -51,9 +51,9 @@ class OpSignature:
     """
 
     names: tuple[str, ...]
-    types: tuple[torch._C.Type, ...]
+    types: tuple[torch.Type, ...]
     defaults: tuple[Any, ...]
-    returns: torch._C.Type
+    returns: torch.Type
 
     @classmethod
     def of(cls, module: torch.jit.ScriptModule) -> "OpSignature":
@@ -63,7 +63,7 @@ class OpSignature:
         if len(schema.returns) == 1:
             returns = schema.returns[0].type
         else:
-            returns = torch._C.TupleType([r.type for r in schema.returns])
+            returns = torch.TupleType([r.type for r in schema.returns])
         return cls(
             names=tuple(a.name for a in arguments),
             types=tuple(a.type for a in arguments),
@@ -104,7 +104,7 @@ class OpSignature:
         return bound
 
 
-def check_output_type(jit_type: torch._C.Type, *, what: str) -> None:
+def check_output_type(jit_type: torch.Type, *, what: str) -> None:
     """Raises ``PipelineError`` for an output the output rule cannot walk.
 
     Tensors, tuples (nested too), ``List[Tensor]``, ``Dict[str, Tensor]``, and anything that
@@ -112,15 +112,15 @@ def check_output_type(jit_type: torch._C.Type, *, what: str) -> None:
     """
     if not contains_tensor(jit_type) or is_tensor_type(jit_type):
         return
-    if isinstance(jit_type, torch._C.TupleType):
+    if isinstance(jit_type, torch.TupleType):
         for element in jit_type.elements():
             check_output_type(element, what=what)
         return
-    if isinstance(jit_type, torch._C.ListType) and is_tensor_type(jit_type.getElementType()):
+    if isinstance(jit_type, torch.ListType) and is_tensor_type(jit_type.getElementType()):
         return
     if (
-        isinstance(jit_type, torch._C.DictType)
-        and isinstance(jit_type.getKeyType(), torch._C.StringType)
+        isinstance(jit_type, torch.DictType)
+        and isinstance(jit_type.getKeyType(), torch.StringType)
         and is_tensor_type(jit_type.getValueType())
     ):
         return
@@ -171,12 +171,12 @@ def emit_call(
     return outputs, raw
 
 
-def _emit_outputs(make: Make, register: Register, value: Any, jit_type: torch._C.Type, name: str, *, to_cpu: bool, top: bool) -> Any:
+def _emit_outputs(make: Make, register: Register, value: Any, jit_type: torch.Type, name: str, *, to_cpu: bool, top: bool) -> Any:
     if is_tensor_type(jit_type):
         if to_cpu:
             value = make("call_method", "cpu", (value,), f"{name}_cpu")
         return make("call_method", "contiguous", (value,), name)
-    if isinstance(jit_type, torch._C.TupleType):
+    if isinstance(jit_type, torch.TupleType):
         elements = jit_type.elements()
         if top and len(elements) == 1:
             item = make("call_function", operator.getitem, (value, 0), f"{name}_item")
@@ -189,7 +189,7 @@ def _emit_outputs(make: Make, register: Register, value: Any, jit_type: torch._C
         return tuple(items)
     if not contains_tensor(jit_type):
         return value
-    helper = ListOutputs(to_cpu) if isinstance(jit_type, torch._C.ListType) else DictOutputs(to_cpu)
+    helper = ListOutputs(to_cpu) if isinstance(jit_type, torch.ListType) else DictOutputs(to_cpu)
     attr = register(f"{name}_rule", torch.jit.script(helper))
     return make("call_module", attr, (value,), name)
 

@@ -73,7 +73,7 @@ class DictOutputs(torch.nn.Module):
         return out
 
 
-def _default_source(argument: torch._C.Argument) -> str | None:
+def _default_source(argument: torch.Argument) -> str | None:
     """`` = value`` for a default we can write as source, ``""`` for none, None if unwritable."""
     if not argument.has_default_value():
         return ""

@@ -15,23 +15,24 @@ from typing import Any, Dict, List, Optional, Tuple
 import torch
 
 from toolkit.errors import PipelineError
+from toolkit.ir.build import infer_jit_type
 
 __all__ = ["annotation_of", "annotation_of_value", "type_name_of_value", "contains_tensor", "is_tensor_type"]
 
 
-def is_tensor_type(jit_type: torch._C.Type) -> bool:
+def is_tensor_type(jit_type: torch.Type) -> bool:
     """True for ``Tensor`` (with or without a recorded shape)."""
-    return isinstance(jit_type, torch._C.TensorType)
+    return isinstance(jit_type, torch.TensorType)
 
 
-def contains_tensor(jit_type: torch._C.Type) -> bool:
+def contains_tensor(jit_type: torch.Type) -> bool:
     """True when a value of this type can hold a tensor anywhere inside it."""
     if is_tensor_type(jit_type):
         return True
     return any(contains_tensor(inner) for inner in jit_type.containedTypes())
 
 
-def annotation_of(jit_type: torch._C.Type, *, what: str) -> Any:
+def annotation_of(jit_type: torch.Type, *, what: str) -> Any:
     """The Python annotation ``torch.jit.script`` reads back as ``jit_type``.
 
     Args:
@@ -42,28 +43,28 @@ def annotation_of(jit_type: torch._C.Type, *, what: str) -> Any:
         PipelineError: a type an InferenceOp boundary cannot carry (classes, futures, ...).
     """
     simple = {
-        torch._C.IntType: int,
-        torch._C.FloatType: float,
-        torch._C.BoolType: bool,
-        torch._C.StringType: str,
-        torch._C.DeviceObjType: torch.device,
-        torch._C.NoneType: type(None),
+        torch.IntType: int,
+        torch.FloatType: float,
+        torch.BoolType: bool,
+        torch.StringType: str,
+        torch.DeviceObjType: torch.device,
+        torch.NoneType: type(None),
     }
     if is_tensor_type(jit_type):
         return torch.Tensor
     for kind, annotation in simple.items():
         if isinstance(jit_type, kind):
             return annotation
-    if isinstance(jit_type, torch._C.ListType):
+    if isinstance(jit_type, torch.ListType):
         return List[annotation_of(jit_type.getElementType(), what=what)]  # type: ignore[misc]
-    if isinstance(jit_type, torch._C.TupleType):
+    if isinstance(jit_type, torch.TupleType):
         elements = tuple(annotation_of(e, what=what) for e in jit_type.elements())
         return Tuple[elements] if elements else Tuple[()]  # type: ignore[valid-type]
-    if isinstance(jit_type, torch._C.DictType):
+    if isinstance(jit_type, torch.DictType):
         key = annotation_of(jit_type.getKeyType(), what=what)
         value = annotation_of(jit_type.getValueType(), what=what)
         return Dict[key, value]  # type: ignore[valid-type]
-    if isinstance(jit_type, torch._C.OptionalType):
+    if isinstance(jit_type, torch.OptionalType):
         return Optional[annotation_of(jit_type.getElementType(), what=what)]
     raise PipelineError(
         f"{what} has the TorchScript type {jit_type.annotation_str}, which an InferenceOp or a "
@@ -72,16 +73,16 @@ def annotation_of(jit_type: torch._C.Type, *, what: str) -> Any:
     )
 
 
-def _infer(value: Any, *, what: str) -> torch._C.Type:
+def _infer(value: Any, *, what: str) -> torch.Type:
     if isinstance(value, torch.Tensor):
-        return torch._C.TensorType.get()
-    inferred = torch._C._jit_try_infer_type(value)
-    if not inferred.success():
+        return torch.TensorType.get()
+    inferred = infer_jit_type(value)
+    if isinstance(inferred, str):
         raise PipelineError(
-            f"{what} is a {type(value).__name__} that TorchScript cannot type ({inferred.reason()}); "
+            f"{what} is a {type(value).__name__} that TorchScript cannot type ({inferred}); "
             "give an example of the real type (a tensor, a non-empty list, a str, ...)."
         )
-    return inferred.type()
+    return inferred
 
 
 def annotation_of_value(value: Any, *, what: str) -> Any:

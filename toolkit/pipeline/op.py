@@ -30,8 +30,9 @@ from typing import Any, Callable, Sequence
 import torch
 from torch import Tensor
 
+from toolkit import capture
 from toolkit.errors import DeviceError, PipelineError, TracingError
-from toolkit.pipeline.convert import as_input, describe
+from toolkit.pipeline.convert import as_input, describe_inputs
 from toolkit.pipeline.devices import (
     BakedDeviceWarning,
     DeviceSpec,
@@ -49,6 +50,9 @@ from toolkit.pipeline.recording import active_recorder
 __all__ = ["InferenceOp", "script", "op_name_for"]
 
 TraceFunc = Callable[..., Any]
+
+_PUBLIC_NAME = "toolkit.pipeline.script"
+"""The public call that makes an op, named in its trace failures (the trace may run at the first call)."""
 
 SOURCES = ("script_module", "script_function", "nn_module", "function", "file")
 """What an op was made from, as :attr:`InferenceOp.source` reports it."""
@@ -229,11 +233,11 @@ class InferenceOp:
             raise self._failure(error, bound) from error
 
     def _failure(self, error: BaseException, inputs: Sequence[Any]) -> PipelineError:
-        given = ", ".join(describe(value) for value in inputs)
+        given = describe_inputs(inputs)
         expected = self._signature.describe() if self._signature is not None else "?"
         examples = ""
         if self.example_inputs is not None:
-            examples = f" (it was first called with {', '.join(describe(v) for v in self.example_inputs)})"
+            examples = f" (it was first called with {describe_inputs(self.example_inputs)})"
         return PipelineError(
             f"InferenceOp {self._name!r} on {device_label(self._device)} failed on ({given}): "
             f"{torch_message(error)}. It takes {expected}{examples}; check the inputs' shapes, dtypes "
@@ -295,19 +299,22 @@ class InferenceOp:
     def _trace_pending(self, inputs: tuple[Any, ...]) -> torch.jit.ScriptModule | torch.jit.ScriptFunction:
         model = self._pending
         moved = tuple(value.to(self._device) if isinstance(value, Tensor) else value for value in inputs)
-        how = "torch.jit.trace" if self._trace_func is None else getattr(self._trace_func, "__name__", "trace_func")
-        try:
-            with torch.no_grad():
-                if self._trace_func is None:
-                    traced = torch.jit.trace(model, moved, strict=False)
-                else:
+        subject = f"InferenceOp {self._name!r} with inputs ({describe_inputs(moved)})"
+        fix = (
+            f"check that the model runs on these inputs on {device_label(self._device)}, "
+            "or pass trace_func=torch.jit.script to script it instead"
+        )
+        how = getattr(self._trace_func, "__name__", "trace_func")
+        with torch.no_grad():
+            if self._trace_func is None:
+                captured = capture.trace(model, moved, caller=_PUBLIC_NAME, subject=subject, fix=fix, strict=False)
+                captured.warn_again()
+                traced: Any = captured.module
+            else:
+                try:
                     traced = self._trace_func(model, moved)
-        except Exception as error:  # noqa: BLE001 - any failure of the user's model or trace_func
-            raise TracingError(
-                f"{how} failed on InferenceOp {self._name!r} with inputs ({', '.join(describe(v) for v in moved)}): "
-                f"{torch_message(error)}. Check that the model runs on these inputs on {device_label(self._device)}, "
-                "or pass trace_func=torch.jit.script to script it instead."
-            ) from error
+                except Exception as error:  # noqa: BLE001 - any failure of the user's model or trace_func
+                    raise TracingError(f"{_PUBLIC_NAME}: {how} failed on {subject}: {torch_message(error)}. Fix: {fix}.") from error
         if not isinstance(traced, (torch.jit.ScriptModule, torch.jit.ScriptFunction)):
             raise PipelineError(
                 f"trace_func {how!r} returned a {type(traced).__name__} for InferenceOp {self._name!r}; "

@@ -1,84 +1,50 @@
 """The static view functions: ``graph_view``, ``to_dot``, ``code`` and ``compare_view``.
 
-They accept whatever a student has at hand (a ScriptModule, a ScriptFunction, a
-``torch._C.Graph``, an IR :class:`~toolkit.ir.model.Graph`, a :class:`~toolkit.capture.Captured`,
-or anything with a ``.module`` holding one of those) and turn it into a view.
+Each takes what a student has at hand and resolves it once (:func:`~toolkit.render.drawable.to_drawable`);
+from there the route is the same for every kind of object: drawable -> drawing -> static view.
+``compare_view`` takes results that are already captured: tracing and scripting happen above
+the render layer (:func:`toolkit.compare`), so drawing never runs the user's model.
 """
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from toolkit.analysis.diff import diff_graphs
 from toolkit.capture import Captured
-from toolkit.capture import script as capture_script
-from toolkit.capture import trace as capture_trace
-from toolkit.errors import NotTorchScriptError, ScriptingError
-from toolkit.ir import build
-from toolkit.ir.model import Graph
+from toolkit.errors import NotTorchScriptError
 from toolkit.render.display import CodeView, CompareView, GraphView, code_sections, make_graph_view
-from toolkit.render.dot import DotOptions
-from toolkit.render.partition_view import build_partition_view, partition_plan_of
-from toolkit.render.pipeline_view import build_pipeline_view, is_pipeline
+from toolkit.render.drawable import Drawable, as_graph, to_drawable, torch_object
+from toolkit.render.options import DotOptions, GraphOptions
 
-__all__ = ["as_graph", "code", "compare_view", "graph_view", "torch_object", "to_dot"]
-
-
-def torch_object(obj: Any) -> Any:
-    if isinstance(obj, Captured):
-        return obj.module
-    return obj
+__all__ = ["as_graph", "code", "compare_view", "graph_view", "graph_view_of", "to_dot"]
 
 
-def as_graph(obj: Any, *, method: str = "forward", inlined: bool = True) -> Graph:
-    """The IR graph for anything the views accept."""
-    if isinstance(obj, Graph):
-        return obj
-    return build.graph(torch_object(obj), method, inlined=inlined)
-
-
-def graph_view(
-    obj: Any,
-    *,
-    depth: int | None = None,
-    expanded: Iterable[str] = (),
-    collapsed: Iterable[str] = (),
-    marks: Mapping[str, Iterable[str]] | None = None,
-    rankdir: str = "TB",
-    edge_labels: bool = True,
-    method: str = "forward",
-    inlined: bool = True,
-    per_op: bool | None = None,
-) -> GraphView:
+def graph_view(obj: Any, *, options: GraphOptions | DotOptions | None = None, **keywords: Any) -> GraphView:
     """The static view of a TorchScript graph: modules and ``If``/``Loop`` blocks as clusters.
 
     Args:
         obj: a ScriptModule, ScriptFunction, ``torch._C.Graph``, IR ``Graph`` or ``Captured``;
             a pipeline (drawn one node per op call) or a partitioned module or its plan (drawn
             with its placement, fallback reasons and transfer edges).
-        depth: collapse module clusters nested deeper than this (``None``: expand all).
-        expanded, collapsed: cluster keys (``m:layer1``) to force open or shut.
-        marks: extra classes per IR node id (``{"n11": ["lost"]}``) to colour nodes.
-        rankdir: ``TB`` or ``LR``.
-        edge_labels: write tensor shapes on edges.
-        method: which method of a module.
-        inlined: inline submodule calls (every op visible) or keep ``prim::CallMethod``.
-        per_op: for a pipeline, draw one node per op call (the default) rather than its whole
-            TorchScript graph.
+        options: a :class:`GraphOptions` (or just its :class:`DotOptions`) to start from.
+        **keywords: any field of the options by name, checked once
+            (:meth:`GraphOptions.from_keywords`): ``depth`` (collapse module clusters nested
+            deeper; ``None`` expands all), ``expanded``/``collapsed`` (cluster keys such as
+            ``m:layer1`` to force open or shut), ``marks`` (``{"n11": ["lost"]}``), ``rankdir``
+            (``TB`` or ``LR``), ``edge_labels`` (tensor shapes on edges), ``method``, ``inlined``
+            (every op visible, or ``prim::CallMethod`` kept), ``per_op`` (a pipeline per op call).
+
+    Raises:
+        ViewOptionError: an unknown keyword or a bad value.
     """
-    options = DotOptions(
-        depth=depth,
-        expanded=frozenset(expanded),
-        collapsed=frozenset(collapsed),
-        rankdir=rankdir,
-        edge_labels=edge_labels,
-    )
-    if is_pipeline(obj) and per_op is not False:
-        return GraphView(graph=as_graph(obj.module), view=build_pipeline_view(obj), options=options)
-    plan = partition_plan_of(torch_object(obj))
-    if plan is not None:
-        return GraphView(graph=plan.graph, view=build_partition_view(plan), options=options)
-    return make_graph_view(as_graph(obj, method=method, inlined=inlined), options, marks)
+    chosen = GraphOptions.from_keywords(options, **keywords)
+    return graph_view_of(to_drawable(obj, chosen), chosen.dot)
+
+
+def graph_view_of(drawable: Drawable, options: DotOptions) -> GraphView:
+    """The static view of an already resolved object."""
+    return GraphView(graph=drawable.graph, drawing=drawable.drawing, options=options)
 
 
 def to_dot(obj: Any, **options: Any) -> str:
@@ -98,36 +64,38 @@ def code(obj: Any) -> CodeView:
     return CodeView(name=str(name), sections=code_sections(target))
 
 
-def compare_view(model: Any, example_inputs: Any, *, depth: int | None = None) -> CompareView:
-    """Trace and script ``model`` and lay the two side by side, marking what the trace lost.
+def compare_view(
+    traced: Captured, scripted: Captured | None, *, scripting_error: str = "", depth: int | None = None
+) -> CompareView:
+    """A trace and a script of one model side by side, marking what the trace lost.
 
     Every ``prim::If``/``prim::Loop`` the script has and the trace does not is marked *lost*
     (red) on the scripted graph and on its line of code; operations found on one side only
     are marked orange (script) or blue (trace).
 
-    If scripting fails, the trace is shown alone with the reason.
+    Args:
+        traced: the trace (:func:`toolkit.capture.trace`).
+        scripted: the script, or ``None`` when scripting failed.
+        scripting_error: why scripting failed; shown instead of the script.
+        depth: collapse module clusters nested deeper than this on both sides.
     """
-    traced = capture_trace(model, example_inputs)
+    options = GraphOptions.from_keywords(depth=depth).dot
     traced_graph = as_graph(traced)
-    try:
-        scripted = capture_script(model)
-    except ScriptingError as exc:
-        empty = diff_graphs(traced_graph, traced_graph)
+    if scripted is None:
         return CompareView(
             name=traced_graph.module_type or traced_graph.name,
-            diff=empty,
-            traced=make_graph_view(traced_graph, DotOptions(depth=depth)),
+            diff=diff_graphs(traced_graph, traced_graph),
+            traced=make_graph_view(traced_graph, options),
             scripted=None,
             traced_code=code(traced),
             scripted_code=None,
-            scripting_error=str(exc),
+            scripting_error=scripting_error,
         )
     scripted_graph = as_graph(scripted)
     diff = diff_graphs(traced_graph, scripted_graph)
     script_marks = {node_id: ("only-script",) for node_id in diff.only_in_script}
     script_marks.update({n.id: ("lost",) for n in diff.lost_control_flow})
     trace_marks = {node_id: ("only-trace",) for node_id in diff.only_in_trace}
-    options = DotOptions(depth=depth)
     return CompareView(
         name=scripted_graph.module_type or scripted_graph.name,
         diff=diff,

@@ -20,10 +20,12 @@ from toolkit.analysis.diff import GraphDiff
 from toolkit.errors import MissingDependencyError
 from toolkit.ir.model import Graph, Node, NodeKind
 from toolkit.render.code import code_html, numbered_text
+from toolkit.render.collapse import Collapse
+from toolkit.render.dot import write_dot
+from toolkit.render.drawing import Drawing, build_drawing
 from toolkit.render.mime import filter_bundle
-from toolkit.render.dot import DotOptions, collapsed_keys, iter_visible, write_dot
+from toolkit.render.options import DotOptions
 from toolkit.render.svg import dot_to_svg
-from toolkit.render.view import ViewGraph, build_view
 
 __all__ = ["CodeSection", "CodeView", "CompareView", "GraphView"]
 
@@ -34,18 +36,23 @@ class GraphView:
 
     Attributes:
         graph: the IR graph drawn.
-        view: the view graph (plain data) built from it.
+        drawing: the drawing (plain data) built from it.
         options: how it is drawn (depth, expanded and collapsed clusters, ...).
     """
 
     graph: Graph
-    view: ViewGraph
+    drawing: Drawing
     options: DotOptions = field(default_factory=DotOptions)
+
+    @cached_property
+    def collapse(self) -> Collapse:
+        """Which clusters ``options`` open and close, for every writer below."""
+        return Collapse(self.drawing, self.options)
 
     @cached_property
     def dot(self) -> str:
         """The DOT source."""
-        return write_dot(self.view, self.options)
+        return write_dot(self.drawing, self.options, collapse=self.collapse)
 
     def svg(self) -> str:
         """The laid-out SVG; raises :class:`MissingDependencyError` without Graphviz."""
@@ -53,14 +60,11 @@ class GraphView:
 
     def visible_node_count(self) -> int:
         """Nodes drawn as themselves, plus one box per outermost collapsed module."""
-        collapsed = collapsed_keys(self.view, self.options)
-        clusters = {c.key: c for c in self.view.clusters}
-        outer = {k for k in collapsed if not _has_collapsed_ancestor(k, clusters, collapsed)}
-        return sum(1 for _ in iter_visible(self.view, self.options)) + len(outer)
+        return self.collapse.drawn_count
 
     def summary(self) -> str:
         control = sum(1 for n in self.graph.walk() if n.kind.is_control_flow)
-        collapsed = len(collapsed_keys(self.view, self.options))
+        collapsed = len(self.collapse.closing_modules)
         parts = [f"{self.visible_node_count()} nodes drawn"]
         if collapsed:
             parts.append(f"{collapsed} module(s) collapsed")
@@ -78,15 +82,6 @@ class GraphView:
 
     def __repr__(self) -> str:
         return self.summary()
-
-
-def _has_collapsed_ancestor(key: str, clusters, collapsed: set[str]) -> bool:
-    k = clusters[key].parent
-    while k:
-        if k in collapsed:
-            return True
-        k = clusters[k].parent
-    return False
 
 
 @dataclass(frozen=True)
@@ -234,4 +229,5 @@ def _control_marks(text: str, control: list[Node], lost_ids: set[str]) -> dict[i
 
 
 def make_graph_view(g: Graph, options: DotOptions, marks: Mapping[str, Iterable[str]] | None = None) -> GraphView:
-    return GraphView(graph=g, view=build_view(g, marks=marks), options=options)
+    """The static view of IR graph ``g`` with extra classes per node id."""
+    return GraphView(graph=g, drawing=build_drawing(g, marks=marks), options=options)

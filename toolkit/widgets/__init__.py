@@ -40,14 +40,14 @@ def present(view: Any, *, code: CodeView | None = None) -> Any:
             shows the graph's own ``.code``.
 
     Returns:
-        A :class:`~toolkit.widgets.views.GraphWidget` / :class:`~toolkit.widgets.views.CompareWidget`
+        A :class:`~toolkit.widgets.shells.GraphWidget` / :class:`~toolkit.widgets.shells.CompareWidget`
         inside a kernel with anywidget installed; ``view`` unchanged elsewhere.
     """
     if not isinstance(view, (GraphView, CompareView)):
         return view
     if not (in_live_kernel() and has_widget_packages()):
         return view
-    from toolkit.widgets.views import CompareWidget, GraphWidget
+    from toolkit.widgets.shells import CompareWidget, GraphWidget
 
     if isinstance(view, CompareView):
         return CompareWidget(view)

@@ -2,9 +2,10 @@
 
 Why a payload of its own: the browser must expand, fold, search, show details and link
 graph to code without a round trip to the kernel (the kernel may be busy running the next
-cell). So the widget gets, once, the view graph (exactly what the static DOT writer draws),
-plus what a click needs: node details, the TorchScript code of each module with the line
-each node became, and the user's Python lines.
+cell). So the widget gets, once, the drawing and every DOT statement any expansion can need
+(written by :mod:`toolkit.render.dot`, the one DOT writer; the browser only picks and orders
+them), the repeats it may fold, plus what a click needs: node details, the TorchScript code
+of each module with the line each node became, and the user's Python lines.
 
 The payload is built from the render layer's plain data (:class:`GraphView`,
 :class:`CodeSection`) and the IR; it never touches torch.
@@ -19,14 +20,16 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from toolkit.ir.codemap import map_code_lines
 from toolkit.ir.model import Graph, NodeKind, Value
+from toolkit.render.collapse import Collapse
 from toolkit.render.display import CodeSection, GraphView
-from toolkit.render.dot import DotOptions
-from toolkit.render.view import ViewGraph
-from toolkit.widgets.folds import find_folds
+from toolkit.render.dot import dot_statements
+from toolkit.render.drawing import Drawing
+from toolkit.render.folds import find_folds
+from toolkit.render.options import DotOptions
 
-__all__ = ["WidgetLimits", "count_drawn", "graph_payload", "initial_options"]
+__all__ = ["WidgetLimits", "compare_pairs", "count_drawn", "graph_payload", "initial_options"]
 
-PAYLOAD_FORMAT = 1
+PAYLOAD_FORMAT = 2
 
 
 @dataclass(frozen=True)
@@ -58,13 +61,14 @@ def graph_payload(
     """The widget's data for ``view``.
 
     Args:
-        view: the static graph view (IR graph, view graph, drawing options).
+        view: the static graph view (IR graph, drawing, drawing options).
         sections: TorchScript code per module; without them the graph's own ``.code`` is the
             only section.
         limits: size limits (also sent to the browser).
         notice: a message shown above the graph (e.g. why it opened collapsed).
     """
-    g, vg = view.graph, view.view
+    g, vg = view.graph, view.drawing
+    folds = find_folds(vg)
     sections = tuple(sections) or _own_code_section(g)
     code_links = _code_links(g, vg, sections)
     python_files, python_links = _python_sources(vg, context=limits.context_lines)
@@ -73,8 +77,9 @@ def graph_payload(
         "format": PAYLOAD_FORMAT,
         "name": vg.name,
         "origin": g.origin.value,
-        "view": vg.to_json(),
-        "folds": [f.to_json() for f in find_folds(vg)],
+        "drawing": vg.to_json(),
+        "folds": [f.to_json() for f in folds],
+        "dot": dot_statements(vg, view.options, folds=folds, limit=limits.max_layout_nodes).to_json(),
         "details": {n.id: _details(g, n.id, limits, names) for n in vg.nodes},
         "code": {
             "sections": [
@@ -86,8 +91,6 @@ def graph_payload(
         },
         "python": {"files": python_files, "links": python_links},
         "limits": {"maxLayoutNodes": limits.max_layout_nodes},
-        "rankdir": view.options.rankdir,
-        "edgeLabels": view.options.edge_labels,
         "notice": notice,
     }
 
@@ -100,21 +103,21 @@ def initial_options(view: GraphView, limits: WidgetLimits = WidgetLimits()) -> t
     ``limits.max_layout_nodes`` is collapsed until it fits, or to depth 0.
     """
     options = view.options
-    drawn = count_drawn(view.view, options)
+    drawn = view.collapse.drawn_count
     untouched = options.depth is None and not options.expanded and not options.collapsed
     budget = limits.auto_expand_nodes if untouched else limits.max_layout_nodes
     if drawn <= budget:
         return options, ""
-    max_depth = max((c.module_depth for c in view.view.clusters if c.kind == "module"), default=0)
+    max_depth = max((c.module_depth for c in view.drawing.clusters if c.kind == "module"), default=0)
     start = max_depth - 1 if options.depth is None else min(options.depth, max_depth) - 1
     depth = 0
     for candidate in range(start, -1, -1):
-        if count_drawn(view.view, _with_depth(options, candidate)) <= budget:
+        if count_drawn(view.drawing, _with_depth(options, candidate)) <= budget:
             depth = candidate
             break
     chosen = _with_depth(options, depth)
-    after = count_drawn(view.view, chosen)
-    total = count_drawn(view.view, DotOptions())
+    after = count_drawn(view.drawing, chosen)
+    total = count_drawn(view.drawing, DotOptions())
     if untouched:
         notice = (
             f"{total:,} boxes fully expanded: opened at depth {depth} ({after:,} boxes)."
@@ -131,49 +134,12 @@ def initial_options(view: GraphView, limits: WidgetLimits = WidgetLimits()) -> t
 
 
 def _with_depth(options: DotOptions, depth: int) -> DotOptions:
-    return DotOptions(
-        depth=depth,
-        expanded=frozenset(),
-        collapsed=options.collapsed,
-        rankdir=options.rankdir,
-        edge_labels=options.edge_labels,
-    )
+    return options.with_state(depth=depth, expanded=(), collapsed=options.collapsed)
 
 
-def count_drawn(view: ViewGraph, options: DotOptions) -> int:
-    """Boxes the static DOT writer draws for ``options``: visible nodes plus collapsed modules."""
-    parent = {c.key: c.parent for c in view.clusters}
-    collapsed = {
-        c.key
-        for c in view.clusters
-        if c.kind == "module"
-        and (
-            c.key in options.collapsed
-            or (options.depth is not None and c.module_depth > options.depth and c.key not in options.expanded)
-        )
-    }
-    cache: dict[str, str | None] = {}
-
-    def outermost(key: str) -> str | None:
-        if key in cache:
-            return cache[key]
-        found, k = None, key
-        while k:
-            if k in collapsed:
-                found = k
-            k = parent[k]
-        cache[key] = found
-        return found
-
-    boxes: set[str] = set()
-    count = 0
-    for n in view.nodes:
-        rep = outermost(n.cluster)
-        if rep is None:
-            count += 1
-        else:
-            boxes.add(rep)
-    return count + len(boxes)
+def count_drawn(drawing: Drawing, options: DotOptions) -> int:
+    """Boxes the static DOT writer draws for ``options``: visible boxes plus closed modules."""
+    return Collapse(drawing, options).drawn_count
 
 
 # ---------------------------------------------------------------------------------------------
@@ -181,7 +147,7 @@ def count_drawn(view: ViewGraph, options: DotOptions) -> int:
 # ---------------------------------------------------------------------------------------------
 
 
-def _file_names(vg: ViewGraph) -> dict[str, str]:
+def _file_names(vg: Drawing) -> dict[str, str]:
     """How each source file is named to a student (notebook cells get "notebook cell")."""
     files = list(dict.fromkeys(n.source[0] for n in vg.nodes if n.source is not None))
     cells = [f for f in files if _is_notebook_cell(f)]
@@ -243,8 +209,8 @@ def _own_code_section(g: Graph) -> tuple[CodeSection, ...]:
     return (CodeSection(title=f"{g.name}", path=(), text=g.code),)
 
 
-def _code_links(g: Graph, vg: ViewGraph, sections: Sequence[CodeSection]) -> dict[str, list[int]]:
-    """``node id -> [section index, line]`` for every view node matched to a code line."""
+def _code_links(g: Graph, vg: Drawing, sections: Sequence[CodeSection]) -> dict[str, list[int]]:
+    """``box id -> [section index, line]`` for every box matched to a code line."""
     index = {s.path: i for i, s in enumerate(sections)}
     mapping = map_code_lines(g, {s.path: s.text for s in sections})
     links: dict[str, list[int]] = {}
@@ -255,7 +221,7 @@ def _code_links(g: Graph, vg: ViewGraph, sections: Sequence[CodeSection]) -> dic
     return links
 
 
-def _python_sources(vg: ViewGraph, *, context: int) -> tuple[list[dict[str, Any]], dict[str, list[int]]]:
+def _python_sources(vg: Drawing, *, context: int) -> tuple[list[dict[str, Any]], dict[str, list[int]]]:
     """The user's source lines the nodes came from, as hunks per file, and node links."""
     by_file: dict[str, set[int]] = {}
     for n in vg.nodes:
@@ -310,5 +276,5 @@ def _hunks(path: str, lines: Iterable[int], *, context: int) -> list[dict[str, A
 
 
 def compare_pairs(matched: Iterable[tuple[str, str]], traced: Mapping[str, Any], scripted: Mapping[str, Any]) -> list[list[str]]:
-    """``[trace id, script id]`` pairs whose nodes both appear in their view graphs."""
+    """``[trace id, script id]`` pairs whose nodes both appear in their drawings."""
     return [[t, s] for s, t in matched if t in traced and s in scripted]

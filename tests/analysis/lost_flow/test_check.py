@@ -6,6 +6,7 @@ import copy
 import random
 import re
 import time
+from dataclasses import dataclass
 
 import numpy as np
 import pytest
@@ -161,9 +162,8 @@ def test_check_inputs_add_to_the_generated_inputs():
     assert report.proven[0].counterexample.input == "check_inputs[0]"
 
 
-def test_every_axis_of_generated_inputs_is_tried():
-    report = check_trace(StatefulEverything().train(), (seeded(3, 4),), options=QUIET)
-    kinds = {run.kind for run in report.runs}
+def test_every_axis_of_generated_inputs_is_tried(checked_in_training):
+    kinds = {run.kind for run in checked_in_training.report.runs}
     assert {"value", "size", "rank", "repeated calls", "train/eval flip", "device"} <= kinds
 
 
@@ -316,25 +316,47 @@ def _rng_states():
     return torch.get_rng_state().clone(), random.getstate(), np.random.get_state()[1].copy()
 
 
-def test_nothing_the_check_does_changes_the_users_module_or_rng():
+@dataclass(frozen=True)
+class CheckedInTraining:
+    """One check_trace of a training-mode StatefulEverything, with the user's state on both sides of it."""
+
+    model: StatefulEverything
+    report: TraceReport
+    state_before: dict
+    training_before: list
+    rng_before: tuple
+    rng_after: tuple
+    grad_enabled_after: bool
+
+
+@pytest.fixture(scope="module")
+def checked_in_training() -> CheckedInTraining:
+    """The check is the slow part (every axis of inputs): run once, shared by the tests that read it."""
     model = StatefulEverything().train()
-    before_state = copy.deepcopy(model.state_dict())
-    before_training = [m.training for m in model.modules()]
-    torch_rng, py_rng, np_rng = _rng_states()
-
+    state_before = copy.deepcopy(model.state_dict())
+    training_before = [m.training for m in model.modules()]
+    rng_before = _rng_states()
     report = check_trace(model, (seeded(3, 4),), options=QUIET)
+    rng_after = _rng_states()
+    return CheckedInTraining(model, report, state_before, training_before, rng_before, rng_after, torch.is_grad_enabled())
 
-    assert not report.ok  # it did run everything on its copies
+
+def test_nothing_the_check_does_changes_the_users_module_or_rng(checked_in_training):
+    checked = checked_in_training
+    model = checked.model
+    (torch_rng, py_rng, np_rng), (torch_rng_after, py_rng_after, np_rng_after) = checked.rng_before, checked.rng_after
+
+    assert not checked.report.ok  # it did run everything on its copies
     after_state = model.state_dict()
-    assert before_state.keys() == after_state.keys()
-    for key, value in before_state.items():
+    assert checked.state_before.keys() == after_state.keys()
+    for key, value in checked.state_before.items():
         assert torch.equal(value, after_state[key]), key
-    assert [m.training for m in model.modules()] == before_training
+    assert [m.training for m in model.modules()] == checked.training_before
     assert model.calls == 0
-    assert torch.equal(torch.get_rng_state(), torch_rng)
-    assert random.getstate() == py_rng
-    assert np.array_equal(np.random.get_state()[1], np_rng)
-    assert torch.is_grad_enabled()
+    assert torch.equal(torch_rng_after, torch_rng)
+    assert py_rng_after == py_rng
+    assert np.array_equal(np_rng_after, np_rng)
+    assert checked.grad_enabled_after
 
 
 def test_the_traced_module_in_the_report_does_not_share_the_users_parameters():

@@ -3,6 +3,7 @@ minimal transfers, duplicated shape ops, and the cross-check against torch.fx.""
 
 from __future__ import annotations
 
+import functools
 import random
 import time
 
@@ -30,6 +31,15 @@ CUDA = profile("cuda")
 
 def traced_graph(model, *inputs):
     return graph(torch.jit.trace(model, inputs, check_trace=False))
+
+
+@functools.cache
+def example_graph(model_class: type[nn.Module], *shape: int) -> Graph:
+    """The graph of ``model_class()`` traced on one input of ``shape``, traced once per session.
+
+    The IR is immutable and does not depend on the weights or input values, so tests share it.
+    """
+    return traced_graph(model_class().eval(), torch.rand(*shape))
 
 
 def hand_graph(inputs, nodes, outputs) -> Graph:
@@ -85,7 +95,7 @@ def check_invariants(p, minimum_segment_size):
 
 
 def test_roles_separate_compute_from_free_and_host_nodes():
-    g = traced_graph(ViewsChunk().eval(), torch.rand(2, 3, 4))
+    g = example_graph(ViewsChunk, 2, 3, 4)
     roles = classify(g)
     by_op = {}
     for n in g.nodes:
@@ -99,14 +109,14 @@ def test_roles_separate_compute_from_free_and_host_nodes():
     assert by_op["prim::ListConstruct"] == {Role.PACK}
     assert by_op["prim::GetAttr"] == {Role.PARAM}
     assert by_op["prim::Constant"] == {Role.CONSTANT}
-    hybrid = classify(traced_graph(HybridGate().eval(), torch.rand(3, 4)))
-    hybrid_graph = traced_graph(HybridGate().eval(), torch.rand(3, 4))
+    hybrid_graph = example_graph(HybridGate, 3, 4)
+    hybrid = classify(hybrid_graph)
     host = {n.op for n in hybrid_graph.nodes if hybrid[n.id] is Role.HOST}
     assert host == {"aten::Bool", "prim::If"}
 
 
 def test_repacked_tuples_are_forwarded_not_unpacked():
-    g = traced_graph(TupleReturn().eval(), torch.rand(2, 4))
+    g = example_graph(TupleReturn, 2, 4)
     p = propose(g, NO_ERFINV)
     check_invariants(p, 2)
     unpack = next(n for n in g.nodes if n.op == "prim::TupleUnpack")
@@ -121,7 +131,7 @@ def test_repacked_tuples_are_forwarded_not_unpacked():
 
 
 def test_seed_manual_partitioning_keeps_conv_and_add_on_the_accelerator():
-    g = traced_graph(SeedManual().eval(), torch.rand(1, 1, 3, 3))
+    g = example_graph(SeedManual, 1, 1, 3, 3)
     p = propose(g, chain(CUDA, UserFunction(in_example_layer)))
     check_invariants(p, 2)
     assert [s.target for s in p.segments] == [Target.ACCELERATOR, Target.CPU]
@@ -132,7 +142,7 @@ def test_seed_manual_partitioning_keeps_conv_and_add_on_the_accelerator():
 
 
 def test_minimum_segment_size_counts_compute_ops_and_says_so():
-    g = traced_graph(SeedManual().eval(), torch.rand(1, 1, 3, 3))
+    g = example_graph(SeedManual, 1, 1, 3, 3)
     p = propose(g, chain(CUDA, UserFunction(in_example_layer)), minimum_segment_size=3)
     check_invariants(p, 3)
     assert not p.segments_on(Target.ACCELERATOR) and p.transfers == 0
@@ -143,7 +153,7 @@ def test_minimum_segment_size_counts_compute_ops_and_says_so():
 
 
 def test_branchy_model_needs_two_segments_not_three():
-    g = traced_graph(Branchy().eval(), torch.rand(2, 3, 4, 4))
+    g = example_graph(Branchy, 2, 3, 4, 4)
     p = propose(g, NO_ERFINV)
     check_invariants(p, 2)
     assert sorted(s.target.value for s in p.segments) == ["accelerator", "cpu"]
@@ -229,7 +239,7 @@ class SizeBoth(nn.Module):
 
 
 def test_size_is_computed_in_each_segment_that_needs_it():
-    g = traced_graph(SizeBoth().eval(), torch.rand(3, 8))
+    g = example_graph(SizeBoth, 3, 8)
     p = propose(g, NO_ERFINV)
     check_invariants(p, 2)
     sizes = [n.id for n in g.nodes if n.op == "aten::size"]
@@ -246,7 +256,7 @@ def test_size_is_computed_in_each_segment_that_needs_it():
 
 
 def test_boundaries_carry_bytes_and_each_value_is_copied_once_per_device():
-    g = traced_graph(ErfinvNet().eval(), torch.rand(2, 3, 8, 8))
+    g = example_graph(ErfinvNet, 2, 3, 8, 8)
     p = propose(g, NO_ERFINV)
     check_invariants(p, 2)
     copies = [b for b in p.boundaries if b.transfer]
@@ -258,7 +268,7 @@ def test_boundaries_carry_bytes_and_each_value_is_copied_once_per_device():
 
 
 def test_with_cpu_segments_moves_a_failed_segment_and_recounts_transfers():
-    g = traced_graph(ErfinvNet().eval(), torch.rand(2, 3, 8, 8))
+    g = example_graph(ErfinvNet, 2, 3, 8, 8)
     p = propose(g, NO_ERFINV)
     first_acc = p.segments_on(Target.ACCELERATOR)[0].index
     q = with_cpu_segments(p, {first_acc: "boom"})
@@ -270,7 +280,7 @@ def test_with_cpu_segments_moves_a_failed_segment_and_recounts_transfers():
 
 
 def test_proposals_are_deterministic():
-    g = traced_graph(ViewsChunk().eval(), torch.rand(2, 3, 4))
+    g = example_graph(ViewsChunk, 2, 3, 4)
     assert propose(g, NO_ERFINV) == propose(g, NO_ERFINV)
 
 

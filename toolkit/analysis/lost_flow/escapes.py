@@ -11,9 +11,9 @@ recorder captures both signals:
   so two traces can be diffed value by value (``L42 bool True -> False``). Sizes are followed:
   a value computed only from ``x.size()`` / ``x.shape`` / ``x.numel()`` is marked
   ``from_size``, which separates shape logic (T4) from data-dependent logic (T1-T3).
-- **TracerWarnings**: every one, torch-internal ones included (``simplefilter("always")``
-  inside ``warnings.catch_warnings``, so the filter change ends with the block), pinned to the
-  user's frame by walking the stack when it is raised.
+- **TracerWarnings**: every one, torch-internal ones included, pinned to the user's frame.
+  The trace itself is :func:`toolkit.capture.trace`, the package's one tracing entry point, so
+  a failure is recorded the way every other caller sees it (torch's error is its cause).
 
 Only frames reached from the model count: a conversion done by ``torch.jit.trace`` itself, or
 by the toolkit, finds a toolkit frame before any user frame and is ignored.
@@ -21,18 +21,20 @@ by the toolkit, finds a toolkit frame before any user frame and is ignored.
 
 from __future__ import annotations
 
-import contextlib
 import linecache
 import os
 import sys
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any, Callable, Mapping
 
 import torch
 from torch.overrides import TorchFunctionMode
 
-from toolkit.capture import TracerWarningRecord, recording_tracer_warnings
+from toolkit import capture
+from toolkit.capture import TracerWarningRecord
+from toolkit.errors import TracingError
 from toolkit.frames import STDLIB_DIR, TOOLKIT_DIR, TORCH_DIR, innermost_user_frame
+from toolkit.ir.build import tracing_paused
 
 __all__ = [
     "Divergence",
@@ -164,17 +166,6 @@ def user_frame(frame: Any) -> tuple[str, int, str] | None:
     return None
 
 
-@contextlib.contextmanager
-def _tracing_paused() -> Iterator[None]:
-    """Read a traced tensor's value without recording (or warning about) the read."""
-    state = torch._C._get_tracing_state()
-    torch._C._set_tracing_state(None)
-    try:
-        yield
-    finally:
-        torch._C._set_tracing_state(state)
-
-
 def _plain(value: Any, *, limit: int = 16) -> Any:
     """A hashable, comparable summary of a value that left the tracer."""
     if isinstance(value, bool) or value is None:
@@ -186,7 +177,7 @@ def _plain(value: Any, *, limit: int = 16) -> Any:
     if isinstance(value, torch.device):
         return str(value)
     if isinstance(value, torch.Tensor):
-        with _tracing_paused():
+        with tracing_paused():
             if value.numel() == 1:
                 return _plain(value.item())
             flat = value.detach().flatten()[:limit].tolist()
@@ -274,7 +265,7 @@ class _EscapeRecorder(TorchFunctionMode):
             )
             return result
         if kind == "iter" and isinstance(source, torch.Tensor):
-            with _tracing_paused():
+            with tracing_paused():
                 value: Any = int(source.shape[0]) if source.dim() else 0
         elif kind == "pieces":
             value = len(result)
@@ -343,16 +334,18 @@ def record_trace(
     recorder = _EscapeRecorder()
     module = None
     error: BaseException | None = None
-    with recording_tracer_warnings(locate=_warning_location) as records:
-        try:
-            with recorder:
-                module = torch.jit.trace(fn, inputs, **options)
-        except Exception as exc:  # noqa: BLE001 - any failure of the user's model is data here
-            error = exc
+    records: tuple[TracerWarningRecord, ...] = ()
+    try:
+        with recorder:
+            captured = capture.trace(fn, inputs, caller="check_trace", locate=_warning_location, **options)
+        module, records = captured.module, captured.warnings
+    except TracingError as failure:  # any failure of the user's model is data here: keep torch's own error
+        error = failure.__cause__ or failure
+        records = getattr(failure, "tracer_warnings", ())
     return InstrumentedTrace(
         module=module,
         escapes=tuple(recorder.escapes),
-        warnings=tuple(records),
+        warnings=records,
         error=error,
         error_frame=(innermost_user_frame(error) or recorder.last_user_line) if error is not None else None,
     )

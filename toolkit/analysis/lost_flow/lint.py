@@ -40,6 +40,11 @@ _INT_LIST_OPS = frozenset({"roll", "split", "narrow", "chunk", "tile", "repeat_i
 _RNG_MODULES = ("random.", "np.random.", "numpy.random.", "time.")
 
 
+# calls that tell the code whether it is being traced, as attribute chains: the public
+# ``torch.jit.is_tracing`` (also imported bare) and torch's private tracer-state getter
+_TRACE_AWARE_CALLS = frozenset({("torch", "jit", "is_tracing"), ("is_tracing",), ("torch", "_C", "_get_tracing_state")})
+
+
 @dataclass(frozen=True)
 class LintHit:
     """One static candidate.
@@ -424,7 +429,7 @@ class _FunctionLint:
         func = node.func
         name = _dotted(func)
         args = list(node.args) + [k.value for k in node.keywords]
-        if name in ("torch.jit.is_tracing", "torch._C._get_tracing_state", "is_tracing"):
+        if tuple(name.split(".")) in _TRACE_AWARE_CALLS:
             self.hit(node, "trace-aware-branch", "T12", f"`{name}()` is True while tracing and False when the traced code runs")
         if name in ("int", "float", "bool") and node.args:
             if self.is_data(node.args[0]):

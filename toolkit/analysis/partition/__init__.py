@@ -4,5 +4,6 @@ One concept: partitioning proposed before it is applied. ``support`` holds the s
 predicates that say which nodes an accelerator takes (and why not), ``proposal`` groups the
 supported nodes into segments with the fewest host <-> accelerator copies, and ``plan`` is the
 record of a partition (placements, reasons, transfers) that ``toolkit.partition`` applies and
-``toolkit.render`` draws. Nothing here builds or runs a module.
+``toolkit.render`` draws; ``plan_codec`` carries a plan as JSON inside a module and
+``plan_report`` prints it the torch-neuron way. Nothing here builds or runs a module.
 """

@@ -15,14 +15,18 @@ A :class:`PartitionPlan` is plain data over the IR graph of the original traced 
   gives the same per consuming node, ready to draw (producer node -> consumer node).
 
 ``toolkit.partition.plan_of(module)`` returns it for a partitioned module, also after
-``torch.jit.save``/``torch.jit.load`` (the plan travels as JSON inside the module:
-:func:`attach_plan` writes it, :func:`plan_in` reads it back, so the render layer can draw a
-partitioned module without importing the partitioner).
+``torch.jit.save``/``torch.jit.load``: the generated module receives the plan's JSON in its
+constructor, and :func:`plan_in` reads it back, so the render layer can draw a partitioned
+module without importing the partitioner.
+
+This module is the data and its queries. The JSON codec is
+:mod:`~toolkit.analysis.partition.plan_codec`; the neuron-style text report is
+:mod:`~toolkit.analysis.partition.plan_report`.
 """
 
 from __future__ import annotations
 
-import json
+import weakref
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
@@ -32,14 +36,10 @@ import torch
 from toolkit.analysis.partition.proposal import Boundary, Decision, Proposal, Role, Segment, Target
 from toolkit.analysis.partition.support import REASON_TEXT, Reason
 from toolkit.ir.model import Graph, NodeKind
-from toolkit.ir.serialize import graph_from_data, graph_to_data
-from toolkit.words import byte_size, plural
 
-__all__ = ["NodePlacement", "BatchReport", "PartitionPlan", "PLAN_FORMAT", "PLAN_ATTRIBUTE", "attach_plan", "plan_in"]
+__all__ = ["NodePlacement", "BatchReport", "PartitionPlan", "PLAN_ATTRIBUTE", "plan_in", "remember_plan"]
 
-PLAN_FORMAT = "toolkit.partition.plan/1"
 PLAN_ATTRIBUTE = "partition_plan"  # the string attribute of a partitioned module holding the plan
-_PLAN_CACHE = "_toolkit_partition_plan"  # the decoded plan, kept on the live module object
 
 
 @dataclass(frozen=True)
@@ -219,7 +219,7 @@ class PartitionPlan:
         return self.device if target is Target.ACCELERATOR else "cpu"
 
     # --- explaining ----------------------------------------------------------------------
-    def _op_nodes(self) -> list[NodePlacement]:
+    def op_placements(self) -> list[NodePlacement]:
         """Placements of every operation, nested ones (inside ``prim::If``/``prim::Loop``) too:
         a nested op runs where its top-level node runs, for the same reason, with role
         ``"nested"``."""
@@ -246,7 +246,7 @@ class PartitionPlan:
         """One row per operation node: id, kind, role, placement, reason, scope, class path,
         source line (a DataFrame-ready list of dicts)."""
         rows = []
-        for pl in self._op_nodes():
+        for pl in self.op_placements():
             node = self.graph.node(pl.id)
             rows.append(
                 {
@@ -265,7 +265,7 @@ class PartitionPlan:
     def table(self) -> list[dict]:
         """The per-op table: kind, count, placement and (for CPU) the one reason code,
         grouped; accelerator rows first, then by count."""
-        counts = Counter((pl.op, pl.target, pl.reason or "") for pl in self._op_nodes())
+        counts = Counter((pl.op, pl.target, pl.reason or "") for pl in self.op_placements())
         order = {"accelerator": 0, "both": 1, "cpu": 2, "host": 3, "none": 4}
         rows = [
             {"kind": kind, "count": count, "placement": target, "reason": reason}
@@ -275,52 +275,16 @@ class PartitionPlan:
         return rows
 
     def summary(self) -> list[str]:
-        """torch-neuron-style summary lines."""
-        p = self.proposal
-        ops = self._op_nodes()
-        on_acc = [pl for pl in ops if pl.target in ("accelerator", "both")]
-        compute = [pl for pl in ops if pl.role == Role.COMPUTE.value]
-        compute_acc = [pl for pl in compute if pl.target == "accelerator"]
-        compute_cpu = [pl for pl in ops if pl.role in (Role.COMPUTE.value, Role.HOST.value, "nested") and pl.target == "cpu"]
-        lines = [
-            f"{_pct(len(on_acc), len(ops))} of all operations (including views and shape ops)"
-            f" ({len(on_acc)} of {len(ops)}) run on {self.device}",
-            f"{_pct(len(compute_acc), len(compute))} of compute operations"
-            f" ({len(compute_acc)} of {len(compute)}) run on {self.device}",
-        ]
-        if compute_cpu:
-            by_kind = Counter((pl.op, pl.reason) for pl in compute_cpu)
-            listing = ", ".join(f"{kind} x{count} ({reason})" for (kind, reason), count in sorted(by_kind.items()))
-            kinds = len({pl.op for pl in compute_cpu})
-            lines.append(
-                f"{plural(len(compute_cpu), 'op')} of {plural(kinds, 'type')}"
-                f" {'runs' if len(compute_cpu) == 1 else 'run'} on the CPU: {listing}"
-            )
-        acc = len(p.segments_on(Target.ACCELERATOR))
-        cpu = len(p.segments_on(Target.CPU))
-        lines.append(
-            f"The partitioner created {plural(len(p.segments), 'segment')}: {acc} on the accelerator"
-            f" ({self.device}), {cpu} on the CPU"
-        )
-        attempted = [c for c in self.compiled if c is not None]
-        if attempted:
-            ok = sum(1 for c in attempted if c)
-            failed = len(attempted) - ok
-            tail = f"; {failed} failed and fell back to the CPU" if failed else ""
-            lines.append(f"Compiled {ok} of {len(attempted)} accelerator segments ({_pct(ok, len(attempted))}){tail}")
-        elif acc:
-            lines.append("Nothing was compiled (analysis only)")
-        lines.append(f"Transfers per inference: {self.transfers} ({byte_size(self.transfer_bytes)})")
-        return lines
+        """torch-neuron-style summary lines (:func:`~toolkit.analysis.partition.plan_report.summary_lines`)."""
+        from toolkit.analysis.partition.plan_report import summary_lines
+
+        return summary_lines(self)
 
     def report(self) -> str:
-        """The summary lines and the per-op table as text."""
-        rows = self.table()
-        width = max([len("kind")] + [len(r["kind"]) for r in rows])
-        out = list(self.summary()) + ["", f"{'kind':<{width}}  count  placement    reason"]
-        for r in rows:
-            out.append(f"{r['kind']:<{width}}  {r['count']:>5}  {r['placement']:<11}  {r['reason']}")
-        return "\n".join(out)
+        """The summary lines and the per-op table as text (:mod:`~toolkit.analysis.partition.plan_report`)."""
+        from toolkit.analysis.partition.plan_report import report_text
+
+        return report_text(self)
 
     def __str__(self) -> str:
         return self.report()
@@ -334,96 +298,30 @@ class PartitionPlan:
 
     # --- travelling with the module ------------------------------------------------------
     def to_json(self) -> str:
-        """The plan as a JSON string (stored in the module's ``partition_plan`` attribute)."""
-        p = self.proposal
-        data = {
-            "format": PLAN_FORMAT,
-            "device": self.device,
-            "profile": self.profile,
-            "compiled": list(self.compiled),
-            "notes": list(self.notes),
-            "batch": None if self.batch is None else {
-                "mode": self.batch.mode,
-                "traced_batch": self.batch.traced_batch,
-                "checked": list(self.batch.checked),
-                "max_abs_diff": list(self.batch.max_abs_diff),
-                "baked": list(self.batch.baked),
-            },
-            "minimum_segment_size": p.minimum_segment_size,
-            "graph": graph_to_data(p.graph),
-            "roles": {k: v.value for k, v in p.roles.items()},
-            "decisions": {
-                k: [d.target.value, None if d.reason is None else d.reason.value, d.detail] for k, d in p.decisions.items()
-            },
-            "segments": [
-                [s.index, s.target.value, list(s.anchored), list(s.nodes), list(s.inputs), list(s.metadata_inputs), list(s.outputs), s.compute_count]
-                for s in p.segments
-            ],
-            "host_nodes": list(p.host_nodes),
-            "aliases": dict(p.aliases),
-            "boundaries": [
-                [b.value, b.producer, b.source, b.dest, b.source_target.value, b.dest_target.value, b.type, b.metadata_only, b.transfer, b.bytes]
-                for b in p.boundaries
-            ],
-        }
-        return json.dumps(data, separators=(",", ":"))
+        """The plan as JSON text (:func:`~toolkit.analysis.partition.plan_codec.plan_to_json`)."""
+        from toolkit.analysis.partition.plan_codec import plan_to_json
+
+        return plan_to_json(self)
 
     @classmethod
     def from_json(cls, text: str) -> "PartitionPlan":
-        """The plan :meth:`to_json` wrote."""
-        data = json.loads(text)
-        if data.get("format") != PLAN_FORMAT:
-            raise ValueError(f"not a {PLAN_FORMAT} document (format={data.get('format')!r})")
-        proposal = Proposal(
-            graph=graph_from_data(data["graph"]),
-            roles={k: Role(v) for k, v in data["roles"].items()},
-            decisions={
-                k: Decision(Target(t), None if r is None else Reason(r), detail) for k, (t, r, detail) in data["decisions"].items()
-            },
-            segments=tuple(
-                Segment(i, Target(t), tuple(a), tuple(n), tuple(ins), tuple(meta), tuple(outs), c)
-                for i, t, a, n, ins, meta, outs, c in data["segments"]
-            ),
-            host_nodes=tuple(data["host_nodes"]),
-            boundaries=tuple(
-                Boundary(v, p, s, d, Target(st), Target(dt), ty, m, tr, by)
-                for v, p, s, d, st, dt, ty, m, tr, by in data["boundaries"]
-            ),
-            minimum_segment_size=data["minimum_segment_size"],
-            aliases=dict(data["aliases"]),
-        )
-        batch = data.get("batch")
-        return cls(
-            proposal=proposal,
-            device=data["device"],
-            profile=data["profile"],
-            compiled=tuple(data["compiled"]),
-            notes=tuple(data["notes"]),
-            batch=None if batch is None else BatchReport(
-                mode=batch["mode"],
-                traced_batch=batch["traced_batch"],
-                checked=tuple(batch["checked"]),
-                max_abs_diff=tuple(batch["max_abs_diff"]),
-                baked=tuple(batch["baked"]),
-            ),
-        )
+        """The plan :meth:`to_json` wrote (:func:`~toolkit.analysis.partition.plan_codec.plan_from_json`)."""
+        from toolkit.analysis.partition.plan_codec import plan_from_json
+
+        return plan_from_json(text)
 
 
-def _pct(part: int, whole: int) -> str:
-    return f"{100.0 * part / whole:.2f}%" if whole else "0.00%"
-
-
-def attach_plan(module: Any, plan: PartitionPlan) -> None:
-    """Store ``plan`` in ``module`` as JSON (it survives save/load) and keep the decoded copy."""
-    setattr(module, PLAN_ATTRIBUTE, plan.to_json())
-    object.__setattr__(module, _PLAN_CACHE, plan)
+# Decoded plans of live modules, keyed weakly on the module and checked against its text, so a
+# module is never written to and a plan is decoded once per module object.
+_DECODED: "weakref.WeakKeyDictionary[Any, tuple[str, PartitionPlan]]" = weakref.WeakKeyDictionary()
 
 
 def plan_in(module: Any) -> PartitionPlan | None:
-    """The plan a partitioned module carries, or ``None`` for any other object."""
-    cached = getattr(module, _PLAN_CACHE, None) if isinstance(module, torch.nn.Module) else None
-    if isinstance(cached, PartitionPlan):
-        return cached
+    """The plan a partitioned module carries, or ``None`` for any other object.
+
+    The plan is the JSON string attribute ``partition_plan`` that the generated module receives
+    in its constructor, so it survives ``torch.jit.save``/``load``. Reading it writes nothing.
+    """
     if not isinstance(module, torch.jit.ScriptModule):
         return None
     try:
@@ -432,6 +330,14 @@ def plan_in(module: Any) -> PartitionPlan | None:
         return None
     if not isinstance(text, str) or not text:
         return None
+    known = _DECODED.get(module)
+    if known is not None and known[0] == text:
+        return known[1]
     plan = PartitionPlan.from_json(text)
-    object.__setattr__(module, _PLAN_CACHE, plan)
+    remember_plan(module, plan, text=text)
     return plan
+
+
+def remember_plan(module: Any, plan: PartitionPlan, *, text: str) -> None:
+    """Let :func:`plan_in` return ``plan`` for ``module`` (built with ``text``) without decoding it."""
+    _DECODED[module] = (text, plan)

@@ -707,13 +707,7 @@ def _merge_groups(groups: list[tuple[Target, list[str]]], preds: Mapping[str, se
     """
     groups = [(t, list(m)) for t, m in groups]
     while True:
-        group_of = {m: gi for gi, (_, members) in enumerate(groups) for m in members}
-        succ: list[set[int]] = [set() for _ in groups]
-        for gi, (_, members) in enumerate(groups):
-            for m in members:
-                for p in preds[m]:
-                    if group_of[p] != gi:
-                        succ[group_of[p]].add(gi)
+        succ = _group_successors(groups, preds)
         order = _topological(len(groups), succ)
         reach = [0] * len(groups)
         for gi in reversed(order):
@@ -736,15 +730,21 @@ def _merge_groups(groups: list[tuple[Target, list[str]]], preds: Mapping[str, se
                 break
         if not merged:
             break
+    succ = _group_successors(groups, preds)
+    order = _topological(len(groups), succ, prefer=lambda g: 0 if groups[g][0] is Target.ACCELERATOR else 1)
+    return [groups[g] for g in order]
+
+
+def _group_successors(groups: list[tuple[Target, list[str]]], preds: Mapping[str, set[str]]) -> list[set[int]]:
+    """Per group index, the groups that read a value one of its members produces."""
     group_of = {m: gi for gi, (_, members) in enumerate(groups) for m in members}
-    succ = [set() for _ in groups]
+    succ: list[set[int]] = [set() for _ in groups]
     for gi, (_, members) in enumerate(groups):
         for m in members:
             for p in preds[m]:
                 if group_of[p] != gi:
                     succ[group_of[p]].add(gi)
-    order = _topological(len(groups), succ, prefer=lambda g: 0 if groups[g][0] is Target.ACCELERATOR else 1)
-    return [groups[g] for g in order]
+    return succ
 
 
 def _topological(count: int, succ: list[set[int]], prefer=None) -> list[int]:

@@ -1,4 +1,4 @@
-"""Identical repeated blocks, found on the view graph so the widget can fold them.
+"""Identical repeated blocks, found on the drawing so a collapse can fold them.
 
 Why: a ResNet-50 repeats the same Bottleneck 16 times. Drawn one by one, the repeats crowd
 out what differs (the first block of each stage, with its downsample). Folding a run of
@@ -10,7 +10,7 @@ contents match exactly once names are taken out: the same nodes (kind, op, label
 same nested clusters, wired by the same edges. Only *consecutive* siblings fold together,
 so a fold is always a contiguous run such as ``layer3.1`` … ``layer3.5``.
 
-This works on plain view-graph data; it knows nothing of torch or of the browser.
+This works on the plain drawing; it knows nothing of torch or of the browser.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from toolkit.render.view import ViewCluster, ViewGraph
+from toolkit.render.drawing import Cluster, Drawing
 
 __all__ = ["Fold", "find_folds"]
 
@@ -54,16 +54,16 @@ class Fold:
         }
 
 
-def find_folds(view: ViewGraph) -> tuple[Fold, ...]:
-    """Every maximal run of at least two identical consecutive sibling modules in ``view``."""
-    signatures = _signatures(view)
-    children: dict[str, list[ViewCluster]] = {}
-    for c in view.clusters:
+def find_folds(drawing: Drawing) -> tuple[Fold, ...]:
+    """Every maximal run of at least two identical consecutive sibling modules in ``drawing``."""
+    signatures = _signatures(drawing)
+    children: dict[str, list[Cluster]] = {}
+    for c in drawing.clusters:
         if c.kind == "module":
             children.setdefault(c.parent, []).append(c)
     folds: list[Fold] = []
     for parent, siblings in children.items():
-        run: list[ViewCluster] = []
+        run: list[Cluster] = []
         for c in siblings + [None]:  # a sentinel flushes the last run
             if run and c is not None and signatures[c.key] == signatures[run[0].key]:
                 run.append(c)
@@ -74,7 +74,7 @@ def find_folds(view: ViewGraph) -> tuple[Fold, ...]:
     return tuple(folds)
 
 
-def _fold(parent: str, run: list[ViewCluster]) -> Fold:
+def _fold(parent: str, run: list[Cluster]) -> Fold:
     first, last = _dotted(run[0]), _dotted(run[-1])
     last_part = last.rpartition(".")[2]
     return Fold(
@@ -86,22 +86,22 @@ def _fold(parent: str, run: list[ViewCluster]) -> Fold:
     )
 
 
-def _dotted(c: ViewCluster) -> str:
+def _dotted(c: Cluster) -> str:
     type_name = _type_name(c)
     return c.label[: -len(type_name) - 3] if type_name else c.label
 
 
-def _type_name(c: ViewCluster) -> str:
+def _type_name(c: Cluster) -> str:
     """``Bottleneck`` from the label ``layer1.0 (Bottleneck)``."""
     if c.label.endswith(")") and " (" in c.label:
         return c.label[c.label.rindex(" (") + 2 : -1]
     return ""
 
 
-def _signatures(view: ViewGraph) -> dict[str, str]:
+def _signatures(drawing: Drawing) -> dict[str, str]:
     """A name-free digest of each module cluster's contents."""
-    parent_of = {c.key: c.parent for c in view.clusters}
-    kind_of = {c.key: c.kind for c in view.clusters}
+    parent_of = {c.key: c.parent for c in drawing.clusters}
+    kind_of = {c.key: c.kind for c in drawing.clusters}
 
     def chain(key: str) -> list[str]:
         keys = []
@@ -110,10 +110,10 @@ def _signatures(view: ViewGraph) -> dict[str, str]:
             key = parent_of[key]
         return keys
 
-    contents: dict[str, list[str]] = {c.key: [] for c in view.clusters if c.kind == "module"}
+    contents: dict[str, list[str]] = {c.key: [] for c in drawing.clusters if c.kind == "module"}
     position: dict[str, dict[str, int]] = {key: {} for key in contents}
     owners: dict[str, list[str]] = {}
-    for n in view.nodes:
+    for n in drawing.nodes:
         ancestors = chain(n.cluster)
         owners[n.id] = [k for k in ancestors if k in contents]
         for owner in owners[n.id]:
@@ -122,12 +122,12 @@ def _signatures(view: ViewGraph) -> dict[str, str]:
             index = len(position[owner])
             position[owner][n.id] = index
             contents[owner].append(f"N{index}|{inner}|{n.kind}|{n.op}|{_label_without_names(n.label)}")
-    for e in view.edges:
+    for e in drawing.edges:
         shared = set(owners.get(e.src, ())) & set(owners.get(e.dst, ()))
         for owner in shared:
             contents[owner].append(f"E{position[owner][e.src]}>{position[owner][e.dst]}|{e.label}")
     result = {}
-    for c in view.clusters:
+    for c in drawing.clusters:
         if c.kind == "module":
             digest = hashlib.sha1("\n".join([_type_name(c)] + contents[c.key]).encode()).hexdigest()
             result[c.key] = digest

@@ -1,8 +1,8 @@
-"""From IR graph to a *view graph*: what a person should see, as plain data.
+"""From IR graph to a *drawing*: the boxes, clusters and edges a person should see, as plain data.
 
 A raw TorchScript graph is mostly plumbing: constants shared by dozens of consumers,
 ``GetAttr`` chains down to each parameter, list and tuple packing. Drawn as is, a ResNet-50
-makes ``dot`` take over a minute (``shared/notes/graph-viewers.md``). The view graph keeps
+makes ``dot`` take over a minute (``shared/notes/graph-viewers.md``). The drawing keeps
 only what computes, and folds the rest into labels:
 
 - constants become ``name=value`` lines in their consumer's label;
@@ -10,10 +10,11 @@ only what computes, and folds the rest into labels:
 - list/tuple construct and unpack nodes become plain edges between producer and consumer;
 - ``prim::If`` becomes a cluster with a *then* and an *else* cluster, ``prim::Loop`` a cluster
   holding its body, each with a small decision node labelled with its condition or trip count;
-- nodes are grouped in clusters by module scope, so the view can collapse a submodule.
+- nodes are grouped in clusters by module scope, so a collapse can fold a submodule into one box.
 
-The view graph is plain, JSON-ready data, so the static DOT writer (:mod:`toolkit.render.dot`)
-and the browser widget lay out exactly the same thing.
+The drawing is plain, JSON-ready data. It is the model every writer reads: which clusters are
+open is decided once over it (:mod:`toolkit.render.collapse`), and the DOT statements written
+from it (:mod:`toolkit.render.dot`) serve both the static SVG and the browser widget.
 """
 
 from __future__ import annotations
@@ -23,15 +24,15 @@ from typing import Any, Iterable, Mapping
 
 from toolkit.ir.model import Block, Graph, Node, NodeKind, Value
 
-__all__ = ["ViewCluster", "ViewEdge", "ViewGraph", "ViewNode", "build_view"]
+__all__ = ["Cluster", "Edge", "Drawing", "Box", "build_drawing"]
 
 _MAX_CONST_LINES = 3
 _MAX_CONST_CHARS = 28
 
 
 @dataclass(frozen=True)
-class ViewNode:
-    """A drawable node.
+class Box:
+    """A node as drawn: one box.
 
     Attributes:
         id: the IR node id (``"n4"``), or ``"in:<value>"`` / ``"out"`` for graph inputs/outputs.
@@ -59,7 +60,7 @@ class ViewNode:
 
 
 @dataclass(frozen=True)
-class ViewCluster:
+class Cluster:
     """A group of nodes: a module scope, a control-flow node, or one of its blocks.
 
     Attributes:
@@ -80,8 +81,8 @@ class ViewCluster:
 
 
 @dataclass(frozen=True)
-class ViewEdge:
-    """A data edge between two view nodes, labelled with the tensor shape when known.
+class Edge:
+    """A data edge between two boxes, labelled with the tensor shape when known.
 
     ``marks`` are extra classes, e.g. ``transfer`` for an edge that copies between devices.
     """
@@ -93,13 +94,13 @@ class ViewEdge:
 
 
 @dataclass(frozen=True)
-class ViewGraph:
+class Drawing:
     """Everything the DOT writer and the widget need, in first-appearance order."""
 
     name: str
-    nodes: tuple[ViewNode, ...]
-    clusters: tuple[ViewCluster, ...]
-    edges: tuple[ViewEdge, ...]
+    nodes: tuple[Box, ...]
+    clusters: tuple[Cluster, ...]
+    edges: tuple[Edge, ...]
 
     def to_json(self) -> dict[str, Any]:
         """Plain dicts and lists, for the browser widget."""
@@ -124,14 +125,14 @@ class _Walk:
     constants: dict[str, str] = field(default_factory=dict)
     badges: dict[str, str] = field(default_factory=dict)
     producers: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    nodes: list[ViewNode] = field(default_factory=list)
-    clusters: dict[str, ViewCluster] = field(default_factory=dict)
+    nodes: list[Box] = field(default_factory=list)
+    clusters: dict[str, Cluster] = field(default_factory=dict)
     edges: dict[tuple[str, str], str] = field(default_factory=dict)
     module_values: set[str] = field(default_factory=set)
 
 
-def build_view(g: Graph, *, marks: Mapping[str, Iterable[str]] | None = None) -> ViewGraph:
-    """Build the view graph of ``g``.
+def build_drawing(g: Graph, *, marks: Mapping[str, Iterable[str]] | None = None) -> Drawing:
+    """Build the drawing of ``g``.
 
     Args:
         g: the IR graph (best built with ``inlined=True``).
@@ -145,7 +146,7 @@ def build_view(g: Graph, *, marks: Mapping[str, Iterable[str]] | None = None) ->
             continue
         node_id = f"in:{v.name}"
         walk.nodes.append(
-            ViewNode(
+            Box(
                 id=node_id,
                 kind="input",
                 label=(v.name, _value_type_text(v)),
@@ -155,14 +156,14 @@ def build_view(g: Graph, *, marks: Mapping[str, Iterable[str]] | None = None) ->
         walk.producers[v.name] = (node_id,)
     _walk_block(walk, g.top, cluster="", base_scope=())
     out_sources = _sources(walk, g.outputs)
-    walk.nodes.append(ViewNode(id="out", kind="output", label=("output",), tooltip="graph outputs"))
+    walk.nodes.append(Box(id="out", kind="output", label=("output",), tooltip="graph outputs"))
     for src in out_sources:
         _edge(walk, src, "out", "")
-    return ViewGraph(
+    return Drawing(
         name=g.name,
         nodes=tuple(walk.nodes),
         clusters=tuple(walk.clusters.values()),
-        edges=tuple(ViewEdge(s, d, label) for (s, d), label in walk.edges.items()),
+        edges=tuple(Edge(s, d, label) for (s, d), label in walk.edges.items()),
     )
 
 
@@ -202,7 +203,7 @@ def _visit(walk: _Walk, n: Node, *, cluster: str, base_scope: tuple[str, ...]) -
         return
 
     node_cluster = _module_cluster(walk, n, cluster=cluster, base_scope=base_scope)
-    view_kind = {
+    box_kind = {
         NodeKind.IF: "if",
         NodeKind.LOOP: "loop",
         NodeKind.CALL_METHOD: "call",
@@ -216,7 +217,7 @@ def _visit(walk: _Walk, n: Node, *, cluster: str, base_scope: tuple[str, ...]) -
         return
 
     label, data_inputs = _label_and_inputs(walk, n)
-    walk.nodes.append(_view_node(n, kind=view_kind, label=label, cluster=node_cluster, marks=marks))
+    walk.nodes.append(_box_for(n, kind=box_kind, label=label, cluster=node_cluster, marks=marks))
     for name in data_inputs:
         for src in _sources(walk, (name,)):
             _edge(walk, src, n.id, _shape_of(walk, name))
@@ -224,9 +225,9 @@ def _visit(walk: _Walk, n: Node, *, cluster: str, base_scope: tuple[str, ...]) -
         walk.producers[out.name] = (n.id,)
 
 
-def _view_node(n: Node, *, kind: str, label: tuple[str, ...], cluster: str, marks: tuple[str, ...]) -> ViewNode:
+def _box_for(n: Node, *, kind: str, label: tuple[str, ...], cluster: str, marks: tuple[str, ...]) -> Box:
     """The drawable node for IR node ``n``: everything but its kind, label and cluster comes from ``n``."""
-    return ViewNode(
+    return Box(
         id=n.id,
         kind=kind,
         label=label,
@@ -253,10 +254,10 @@ def _visit_control_flow(walk: _Walk, n: Node, *, cluster: str, marks: tuple[str,
         if trip is not None:
             title += f"  (×{trip})"
     depth = _module_depth(walk, cluster)
-    walk.clusters[key] = ViewCluster(key=key, kind="if" if is_if else "loop", label=title, parent=cluster, module_depth=depth, marks=marks)
+    walk.clusters[key] = Cluster(key=key, kind="if" if is_if else "loop", label=title, parent=cluster, module_depth=depth, marks=marks)
 
     # The decision node: the condition (If) or the trip count and carried values (Loop).
-    walk.nodes.append(_view_node(n, kind="if" if is_if else "loop", label=(title,), cluster=key, marks=marks))
+    walk.nodes.append(_box_for(n, kind="if" if is_if else "loop", label=(title,), cluster=key, marks=marks))
     control_inputs = n.inputs[:1] if is_if else n.inputs[:2]
     for name in control_inputs:
         if name not in walk.constants:
@@ -266,7 +267,7 @@ def _visit_control_flow(walk: _Walk, n: Node, *, cluster: str, marks: tuple[str,
     if is_if:
         for index, block in enumerate(n.blocks):
             block_key = f"{key}/b:{block.id}"
-            walk.clusters[block_key] = ViewCluster(
+            walk.clusters[block_key] = Cluster(
                 key=block_key, kind="then" if index == 0 else "else",
                 label="then" if index == 0 else "else", parent=key, module_depth=depth,
             )
@@ -280,7 +281,7 @@ def _visit_control_flow(walk: _Walk, n: Node, *, cluster: str, marks: tuple[str,
 
     body = n.blocks[0]
     body_key = f"{key}/b:{body.id}"
-    walk.clusters[body_key] = ViewCluster(key=body_key, kind="body", label="body", parent=key, module_depth=depth)
+    walk.clusters[body_key] = Cluster(key=body_key, kind="body", label="body", parent=key, module_depth=depth)
     walk.producers[body.inputs[0].name] = (n.id,)
     for carried_in in body.inputs[1:]:
         walk.producers[carried_in.name] = (n.id,)
@@ -305,7 +306,7 @@ def _module_cluster(walk: _Walk, n: Node, *, cluster: str, base_scope: tuple[str
         if key not in walk.clusters:
             type_name = types[i + 1] if len(types) > i + 1 else ""
             dotted = ".".join(path[: i + 1])
-            walk.clusters[key] = ViewCluster(
+            walk.clusters[key] = Cluster(
                 key=key,
                 kind="module",
                 label=f"{dotted} ({type_name})" if type_name else dotted,

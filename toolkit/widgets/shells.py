@@ -1,4 +1,4 @@
-"""The interactive graph and comparison widgets: thin anywidget shells over plain data.
+"""The anywidget shells: the interactive graph and comparison widgets, thin over plain data.
 
 How the front-end code reaches the page once, not once per widget
 -----------------------------------------------------------------
@@ -22,8 +22,8 @@ Notebook 7, VS Code). The cost: the bundle travels once per kernel over the webs
 front end that saves widget state stores it once per notebook (strip it with
 ``python -m toolkit.widgets.notebook_state``).
 
-The widgets never touch torch: they hold the IR graph and the view data built by
-:mod:`toolkit.render`.
+The widgets never touch torch: they hold the IR graph and the drawing and DOT statements built
+by :mod:`toolkit.render`.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 from pathlib import Path
-from typing import Any, ClassVar, Iterable, Mapping
+from typing import Any, ClassVar, Mapping
 
 import anywidget
 import traitlets
@@ -39,12 +39,12 @@ from ipywidgets import widget_serialization
 
 from toolkit.errors import MissingDependencyError
 from toolkit.ir.model import Node
+from toolkit.errors import WidgetSelectionError
 from toolkit.render.display import CodeSection, CodeView, CompareView, GraphView
-from toolkit.render.dot import DotOptions
 from toolkit.render.mime import filter_bundle
+from toolkit.render.options import DotOptions
 from toolkit.render.svg import dot_to_svg
 from toolkit.widgets.assets import BUNDLE_NAME, LOADER_NAME, bundle_problem, read_asset, static_dir
-from toolkit.errors import WidgetSelectionError
 from toolkit.widgets.payload import WidgetLimits, compare_pairs, count_drawn, graph_payload, initial_options
 
 __all__ = ["BundleHost", "CompareWidget", "GraphWidget", "WidgetSelectionError"]
@@ -99,7 +99,7 @@ class _ViewWidget(anywidget.AnyWidget):
     # -- the state as drawing options ------------------------------------------------------
     def options(self, base: DotOptions | None = None) -> DotOptions:
         """The current expansion as static :class:`DotOptions` (for ``toolkit.to_dot`` and SVG)."""
-        return _options(base or DotOptions(), self.depth, self.expanded, self.collapsed)
+        return (base or DotOptions()).with_state(depth=self.depth, expanded=self.expanded, collapsed=self.collapsed)
 
     # -- front-end requests ----------------------------------------------------------------
     def _on_front_end_message(self, _widget: Any, content: Mapping[str, Any], _buffers: Any) -> None:
@@ -114,11 +114,15 @@ class _ViewWidget(anywidget.AnyWidget):
         view = self._static_view(side)
         if view is None:
             return {"error": "nothing to draw on this side"}
-        options = _options(view.options, state.get("depth", self.depth), state.get("expanded", self.expanded), state.get("collapsed", self.collapsed))
+        options = view.options.with_state(
+            depth=state.get("depth", self.depth),
+            expanded=state.get("expanded", self.expanded),
+            collapsed=state.get("collapsed", self.collapsed),
+        )
         limit = self._limits.max_layout_nodes
-        if count_drawn(view.view, options) > limit:
+        if count_drawn(view.drawing, options) > limit:
             options = dataclasses.replace(options, depth=0, expanded=frozenset())
-        if count_drawn(view.view, options) > limit:
+        if count_drawn(view.drawing, options) > limit:
             return {"error": f"{view.graph.name} is too large for a static picture (over {limit:,} boxes even collapsed)."}
         try:
             # A short time limit: this runs because the browser could not lay the graph out,
@@ -130,16 +134,6 @@ class _ViewWidget(anywidget.AnyWidget):
     def _static_view(self, side: str) -> GraphView | None:
         """The static view drawn on ``side`` (``""`` for a single graph); each widget says which."""
         raise NotImplementedError(f"{type(self).__name__} must say which static view it draws")
-
-
-def _options(base: DotOptions, depth: Any, expanded: Iterable[str], collapsed: Iterable[str]) -> DotOptions:
-    return DotOptions(
-        depth=None if depth is None else int(depth),
-        expanded=frozenset(str(k) for k in expanded),
-        collapsed=frozenset(str(k) for k in collapsed),
-        rankdir=base.rankdir,
-        edge_labels=base.edge_labels,
-    )
 
 
 class GraphWidget(_ViewWidget):
@@ -194,17 +188,17 @@ class GraphWidget(_ViewWidget):
 
     def select(self, target: Node | str | None) -> None:
         """Select a node (an IR :class:`Node` or its id); ``None`` clears the selection."""
-        self.selected_id = "" if target is None else (target.id if isinstance(target, Node) else str(target))
+        self.selected_id = _node_id(target)
 
     @traitlets.validate("selected_id")
     def _check_selected_id(self, proposal: Any) -> str:
         value = proposal["value"]
-        if value and value not in self._ids:
-            raise WidgetSelectionError(
-                f"cannot select {value!r}: {self._graph_view.graph.name} draws no node, box or cluster with that id."
-                " Fix: pass an IR node of this graph, or an id from view.graph.walk()."
-            )
-        return value
+        return _selectable(
+            value,
+            self._ids,
+            f"cannot select {value!r}: {self._graph_view.graph.name} draws no node, box or cluster with that id."
+            " Fix: pass an IR node of this graph, or an id from view.graph.walk().",
+        )
 
     @traitlets.observe("selected_id")
     def _mirror_selection(self, change: Any) -> None:
@@ -287,7 +281,7 @@ class CompareWidget(_ViewWidget):
         """Select a node on ``side`` and its counterpart on the other side."""
         if side not in ("trace", "script"):
             raise WidgetSelectionError(f"side must be 'trace' or 'script', not {side!r}. Fix: pass side='trace' or side='script'.")
-        node_id = "" if target is None else (target.id if isinstance(target, Node) else str(target))
+        node_id = _node_id(target)
         mate = self.counterpart(side, node_id) if node_id else ""
         with self.hold_sync():
             self.selected_side = side
@@ -297,12 +291,12 @@ class CompareWidget(_ViewWidget):
                 self.selected_script_id, self.selected_trace_id = node_id, mate
 
     def _checked(self, side: str, value: str) -> str:
-        if value and value not in self._ids[side]:
-            raise WidgetSelectionError(
-                f"cannot select {value!r} on the {side} side of {self._compare.name}: no such node, box or cluster."
-                " Fix: pass a node id of that side's graph."
-            )
-        return value
+        return _selectable(
+            value,
+            self._ids[side],
+            f"cannot select {value!r} on the {side} side of {self._compare.name}: no such node, box or cluster."
+            " Fix: pass a node id of that side's graph.",
+        )
 
     @traitlets.validate("selected_trace_id")
     def _check_trace(self, proposal: Any) -> str:
@@ -336,7 +330,7 @@ class CompareWidget(_ViewWidget):
             scripted=self._shown[1] if len(self._shown) > 1 else None,
         )
         bundle = {"text/plain": static.summary()}
-        if all(count_drawn(v.view, v.options) <= self._limits.max_layout_nodes for v in self._shown):
+        if all(v.collapse.drawn_count <= self._limits.max_layout_nodes for v in self._shown):
             bundle["text/html"] = static.html()
         bundle[_WIDGET_VIEW_MIME] = {"version_major": 2, "version_minor": 0, "model_id": self.model_id}
         return filter_bundle(bundle, include, exclude)
@@ -346,9 +340,21 @@ class CompareWidget(_ViewWidget):
 
 
 def _selectable_ids(payload: Mapping[str, Any]) -> set[str]:
-    view = payload["view"]
-    ids = {n["id"] for n in view["nodes"]} | {c["key"] for c in view["clusters"]}
+    drawing = payload["drawing"]
+    ids = {n["id"] for n in drawing["nodes"]} | {c["key"] for c in drawing["clusters"]}
     return ids | {f["key"] for f in payload["folds"]}
+
+
+def _node_id(target: Node | str | None) -> str:
+    """The id of a selection target: an IR node, an id, or ``None`` for no selection."""
+    return "" if target is None else (target.id if isinstance(target, Node) else str(target))
+
+
+def _selectable(value: str, ids: set[str], refusal: str) -> str:
+    """``value`` when it is empty or drawn (in ``ids``); else a :class:`WidgetSelectionError`."""
+    if value and value not in ids:
+        raise WidgetSelectionError(refusal)
+    return value
 
 
 def _is_synthetic(view_id: str) -> bool:
@@ -365,7 +371,7 @@ class _StaticPicture:
 
     def __init__(self, view: GraphView, limits: WidgetLimits) -> None:
         self._view = view
-        self._too_big = count_drawn(view.view, view.options) > limits.max_layout_nodes
+        self._too_big = view.collapse.drawn_count > limits.max_layout_nodes
         self._result: dict[str, Any] | None = None
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._compute, name="toolkit-static-svg", daemon=True)

@@ -1,4 +1,4 @@
-"""The widget layer without a front end: when it is used, what it sends, what comes back.
+"""The anywidget shells without a front end: when they are used, what they send, what comes back.
 
 Widgets are built for real (ipywidgets works without a kernel); what a browser would do is
 done here by calling the same entry points the comm calls (``set_state``, the custom-message
@@ -23,7 +23,7 @@ from toolkit.render.api import code, graph_view
 from toolkit.render.display import CompareView, GraphView
 from toolkit.widgets import present
 from toolkit.errors import WidgetSelectionError
-from toolkit.widgets.views import BundleHost, CompareWidget, GraphWidget
+from toolkit.widgets.shells import BundleHost, CompareWidget, GraphWidget
 
 WIDGETS_DIR = Path(toolkit.widgets.__file__).parent
 
@@ -107,9 +107,9 @@ def test_widgets_share_one_bundle_host_and_carry_only_the_loader(cell3):
 
 def test_payload_describes_every_drawn_node_and_links_it_to_code(cell3_widget):
     data = json.loads(json.dumps(cell3_widget._data))  # plain JSON, nothing else
-    ids = [n["id"] for n in data["view"]["nodes"]]
+    ids = [n["id"] for n in data["drawing"]["nodes"]]
     assert set(data["details"]) == set(ids)
-    tanh = next(n for n in data["view"]["nodes"] if n["op"] == "aten::tanh")
+    tanh = next(n for n in data["drawing"]["nodes"] if n["op"] == "aten::tanh")
     details = data["details"][tanh["id"]]
     assert details["op"] == "aten::tanh" and details["outputs"][0][1:] == ["Tensor", "float32", "3×4"]
     section, line = data["code"]["links"][tanh["id"]]
@@ -117,7 +117,7 @@ def test_payload_describes_every_drawn_node_and_links_it_to_code(cell3_widget):
     file_index, py_line = data["python"]["links"][tanh["id"]]
     hunk_lines = {h["start"] + i: text for h in data["python"]["files"][file_index]["hunks"] for i, text in enumerate(h["lines"])}
     assert "new_h = torch.tanh(self.dg(self.linear(x)) + h)" in hunk_lines[py_line]
-    neg = next(n for n in data["view"]["nodes"] if n["op"] == "aten::neg")
+    neg = next(n for n in data["drawing"]["nodes"] if n["op"] == "aten::neg")
     section, line = data["code"]["links"][neg["id"]]
     assert data["code"]["sections"][section]["title"] == "dg (MyDecisionGate).forward"
 
@@ -173,7 +173,7 @@ def test_html_in_names_is_escaped_in_the_static_output():
     assert "<script" not in svg and "<img" not in svg
     assert "&lt;script&gt;" in svg
     payload = json.dumps(widget._data)
-    assert json.loads(payload)["view"]["clusters"][0]["label"].startswith(synthetic.SCRIPT_NAME)
+    assert json.loads(payload)["drawing"]["clusters"][0]["label"].startswith(synthetic.SCRIPT_NAME)
 
 
 # --- what comes back from the browser -------------------------------------------------------------------
@@ -257,10 +257,10 @@ def comparison():
 
 
 def test_compare_pairs_the_two_sides_and_marks_what_one_side_has(comparison):
-    trace_ops = {n["id"]: n["op"] for n in comparison._trace["view"]["nodes"]}
-    script_ops = {n["id"]: n["op"] for n in comparison._script["view"]["nodes"]}
+    trace_ops = {n["id"]: n["op"] for n in comparison._trace["drawing"]["nodes"]}
+    script_ops = {n["id"]: n["op"] for n in comparison._script["drawing"]["nodes"]}
     assert comparison._pairs and all(trace_ops[t] == script_ops[s] for t, s in comparison._pairs)
-    marks = {n["op"]: n["marks"] for n in comparison._script["view"]["nodes"]}
+    marks = {n["op"]: n["marks"] for n in comparison._script["drawing"]["nodes"]}
     assert marks["prim::If"] == ["lost"] and marks["aten::sum"] == ["only-script"]
     bundle = comparison._repr_mimebundle_()
     assert set(bundle) == {"text/plain", "text/html", "application/vnd.jupyter.widget-view+json"}

@@ -1,4 +1,4 @@
-"""A pipeline drawn one node per op call: the view a Matx user expects of a pipeline.
+"""A pipeline drawn one box per op call: the picture a Matx user expects of a pipeline.
 
 A pipeline's TorchScript graph is the whole program, pre- and post-processing included; what a
 reader wants first is its shape: which inference ops run, in which order, on which device, and
@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from toolkit.render.view import ViewEdge, ViewGraph, ViewNode
+from toolkit.render.drawing import Box, Drawing, Edge
 
-__all__ = ["build_pipeline_view", "is_pipeline"]
+__all__ = ["is_pipeline", "pipeline_drawing"]
 
 
 def is_pipeline(obj: Any) -> bool:
@@ -23,20 +23,20 @@ def is_pipeline(obj: Any) -> bool:
     )
 
 
-def build_pipeline_view(pipeline: Any) -> ViewGraph:
+def pipeline_drawing(pipeline: Any) -> Drawing:
     """One input node per parameter, one node per op call, one output node per output."""
-    nodes: list[ViewNode] = []
-    edges: list[ViewEdge] = []
+    nodes: list[Box] = []
+    edges: list[Edge] = []
     node_of: dict[str, str] = {}
     for item in pipeline.inputs:
         node_id = f"in:{item.name}"
         node_of[item.name] = node_id
-        nodes.append(ViewNode(id=node_id, kind="input", label=(item.name, item.type), tooltip=f"input {item.name}: {item.type}"))
+        nodes.append(Box(id=node_id, kind="input", label=(item.name, item.type), tooltip=f"input {item.name}: {item.type}"))
     for call in pipeline.ops:
         node_of[call.name] = call.name
         where = call.device + (" → cpu" if call.output_to_cpu and call.device != "cpu" else "")
         nodes.append(
-            ViewNode(
+            Box(
                 id=call.name,
                 kind="call",
                 label=(call.name,) + ((f"op {call.op}",) if call.op != call.name else ()) + (where,),
@@ -46,11 +46,11 @@ def build_pipeline_view(pipeline: Any) -> ViewGraph:
         )
         for source in call.depends_on:
             if source in node_of:
-                edges.append(ViewEdge(node_of[source], call.name))
+                edges.append(Edge(node_of[source], call.name))
     for output in pipeline.outputs:
         node_id = f"out:{output.name}"
-        nodes.append(ViewNode(id=node_id, kind="output", label=(output.name,), tooltip=f"output {output.name}"))
+        nodes.append(Box(id=node_id, kind="output", label=(output.name,), tooltip=f"output {output.name}"))
         for source in output.depends_on:
             if source in node_of:
-                edges.append(ViewEdge(node_of[source], node_id))
-    return ViewGraph(name=getattr(pipeline, "name", "pipeline"), nodes=tuple(nodes), clusters=(), edges=tuple(edges))
+                edges.append(Edge(node_of[source], node_id))
+    return Drawing(name=getattr(pipeline, "name", "pipeline"), nodes=tuple(nodes), clusters=(), edges=tuple(edges))

@@ -3,7 +3,7 @@ back to the CPU and why, and which edges copy data between the two (with their b
 
 The decisions come from the partition plan (:mod:`toolkit.analysis.partition.plan`), the same
 table the partitioner's logs and ``analyze_model`` read, so the picture never disagrees with
-what runs. The drawing is the ordinary view graph of the original trace, re-coloured: nodes
+what runs. The drawing is the ordinary drawing of the original trace, re-coloured: nodes
 get a ``target-*`` mark (accelerator green, CPU orange, both purple), CPU nodes a line with
 their reason code, and transfer edges a ``transfer`` mark and a ``cpu→cuda 64 B`` label.
 """
@@ -11,25 +11,17 @@ their reason code, and transfer edges a ``transfer`` mark and a ``cpu→cuda 64 
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
 
-from toolkit.analysis.partition.plan import PartitionPlan, plan_in
-from toolkit.render.view import ViewGraph, build_view
+from toolkit.analysis.partition.plan import PartitionPlan
+from toolkit.render.drawing import Drawing, build_drawing
 from toolkit.words import byte_size
 
-__all__ = ["build_partition_view", "partition_plan_of"]
+__all__ = ["partition_drawing"]
 
 
-def partition_plan_of(obj: Any) -> PartitionPlan | None:
-    """The plan behind ``obj`` (a plan, or a module made by ``toolkit.partition.trace``)."""
-    if isinstance(obj, PartitionPlan):
-        return obj
-    return plan_in(obj)
-
-
-def build_partition_view(plan: PartitionPlan) -> ViewGraph:
-    """The view graph of the plan's traced graph, coloured and labelled by placement."""
-    base = build_view(plan.graph)
+def partition_drawing(plan: PartitionPlan) -> Drawing:
+    """The drawing of the plan's traced graph, coloured and labelled by placement."""
+    base = build_drawing(plan.graph)
     nodes = []
     for node in base.nodes:
         if node.id.startswith(("in:", "out")):

@@ -1,0 +1,79 @@
+// Which clusters are open in a widget state: toolkit/render/collapse.py's rule, in the browser.
+//
+// Why the browser has it at all: expanding a module must not wait for the kernel, so the page
+// decides for itself which boxes a click opens. It decides only that. Every DOT statement it
+// may show was written in Python (payload.dot, see assemble.js), and the unit suite checks
+// this rule's output against Python's through a stored fixture (tests/widgets).
+
+const CONTROL_FLOW_KINDS = new Set(["if", "loop"]);
+
+/**
+ * Index a payload's drawing once: clusters by key, fold membership, boxes by id.
+ * Everything later is a walk over these maps, linear in the drawing's size.
+ */
+export function indexDrawing(drawing, folds = []) {
+  const clusters = new Map();
+  drawing.clusters.forEach((c) => clusters.set(c.key, c));
+  const foldOf = new Map(); // member cluster key -> fold
+  const foldByKey = new Map();
+  for (const f of folds) {
+    foldByKey.set(f.key, f);
+    for (const m of f.members) foldOf.set(m, f);
+  }
+  const nodeById = new Map(drawing.nodes.map((n) => [n.id, n]));
+  return { drawing, clusters, foldOf, foldByKey, nodeById };
+}
+
+/** Normalise a widget state: depth (null = all), expanded and collapsed key sets. */
+export function normaliseState(state = {}) {
+  return {
+    depth: state.depth === undefined ? null : state.depth,
+    expanded: new Set(state.expanded || []),
+    collapsed: new Set(state.collapsed || []),
+  };
+}
+
+/** Is this cluster drawn as one box by its own rule (not counting its ancestors)? */
+function closesItself(c, state) {
+  if (c.kind === "module") {
+    const deep = state.depth !== null && c.module_depth > state.depth;
+    return state.collapsed.has(c.key) || (deep && !state.expanded.has(c.key));
+  }
+  return CONTROL_FLOW_KINDS.has(c.kind) && state.collapsed.has(c.key);
+}
+
+/**
+ * For every cluster key: the key of the outermost box that swallows it (a closed cluster or
+ * a closed fold), or null when the cluster is drawn open. Memoised per call.
+ */
+function closerResolver(index, state, useFolds) {
+  const cache = new Map();
+  const resolve = (key) => {
+    if (!key) return null;
+    if (cache.has(key)) return cache.get(key);
+    const c = index.clusters.get(key);
+    let found = resolve(c.parent); // an outer box wins
+    if (found === null) {
+      const fold = useFolds ? index.foldOf.get(key) : undefined;
+      if (fold && !state.expanded.has(fold.key)) found = fold.key;
+      else if (closesItself(c, state)) found = key;
+    }
+    cache.set(key, found);
+    return found;
+  };
+  return resolve;
+}
+
+/** Representatives: box id -> the id drawn for it (itself, or its closed box's key). */
+export function representatives(index, state, { folds = true } = {}) {
+  const resolve = closerResolver(index, state, folds);
+  const rep = new Map();
+  for (const n of index.drawing.nodes) rep.set(n.id, resolve(n.cluster) ?? n.id);
+  return { rep, resolve };
+}
+
+/** How many boxes a state draws (boxes drawn as themselves plus one per closed box). */
+export function countDrawn(index, state, options = {}) {
+  const { rep } = representatives(index, normaliseState(state), options);
+  return new Set(rep.values()).size;
+}
