@@ -13,7 +13,7 @@ import pytest
 import toolkit
 
 REPO = Path(__file__).resolve().parents[1]
-NOTEBOOK_PACKAGES = ("ipywidgets", "anywidget", "graphviz", "IPython", "matplotlib")
+NOTEBOOK_PACKAGES = ("ipywidgets", "anywidget", "graphviz", "IPython", "jupyter_client", "matplotlib")
 
 
 def test_exported_members_are_exactly_all():
@@ -43,6 +43,7 @@ TORCH_ONLY_IMPORTS = (
     "toolkit.partition",
     "toolkit.analysis.lost_flow",
     "toolkit.analysis.partition",
+    "toolkit.analysis.partition.support",
 )
 
 # One interpreter imports torch (which every toolkit module imports first) and checks it loads no

@@ -27,6 +27,7 @@ from toolkit.errors import (
     ScriptingError,
     ToolkitError,
     TracingError,
+    ViewOptionError,
     WidgetSelectionError,
 )
 from toolkit.ir import Graph, Node, NodeKind, graph, lint, to_text
@@ -59,6 +60,7 @@ __all__ = [
     "TraceReport",
     "TracerWarningRecord",
     "TracingError",
+    "ViewOptionError",
     "WidgetSelectionError",
     "code",
     "check_trace",

@@ -271,7 +271,7 @@ def trace(
             module = torch.jit.trace(model, example_inputs, **trace_kwargs)
         except Exception as exc:  # noqa: BLE001 - tracing runs the user's code: any failure is theirs to read
             failure = TracingError(trace_failure_message(caller, name, exc, subject=subject, fix=fix))
-            failure.tracer_warnings = tuple(records)  # type: ignore[attr-defined]
+            failure.tracer_warnings = tuple(records)
             raise failure from exc
     inputs = (example_inputs,) if isinstance(example_inputs, torch.Tensor) else tuple(example_inputs or ())
     return Captured(module=module, how="traced", warnings=tuple(records), example_inputs=inputs, source=model)
@@ -375,7 +375,7 @@ def _first_line(exc: BaseException) -> str:
 
 def _script_error_summary(exc: BaseException) -> str:
     """TorchScript frontend errors are long; keep the reason and the user's file:line."""
-    lines = [l for l in str(exc).splitlines() if l.strip()]
+    lines = [line for line in str(exc).splitlines() if line.strip()]
     reason = lines[0] if lines else type(exc).__name__
-    where = next((l.strip() for l in lines if l.strip().startswith("File ")), "")
+    where = next((line.strip() for line in lines if line.strip().startswith("File ")), "")
     return f"{reason} ({where})." if where else f"{reason}."

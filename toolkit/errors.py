@@ -8,6 +8,7 @@ student reads in a notebook cell. Catch ``ToolkitError`` to catch them all::
     ├── MissingExampleInputsError  tracing asked for without example inputs
     ├── ScriptingError             torch.jit.script failed (no source, unsupported construct, ...)
     ├── TracingError               torch.jit.trace failed
+    ├── ViewOptionError            a drawing option with an unknown name or a value it cannot take
     ├── MissingDependencyError     an optional package or the graphviz binary is absent
     ├── GraphLintError             an IR graph broke one of its invariants
     ├── WidgetSelectionError       a widget selection names a node the widget does not draw
@@ -26,6 +27,7 @@ __all__ = [
     "MissingExampleInputsError",
     "ScriptingError",
     "TracingError",
+    "ViewOptionError",
     "MissingDependencyError",
     "GraphLintError",
     "WidgetSelectionError",
@@ -54,7 +56,18 @@ class ScriptingError(ToolkitError):
 
 
 class TracingError(ToolkitError):
-    """``torch.jit.trace`` failed while running the model on the example inputs."""
+    """``torch.jit.trace`` failed while running the model on the example inputs.
+
+    Attributes:
+        tracer_warnings: the TracerWarnings raised before the failure (``TracerWarningRecord``
+            tuples from :mod:`toolkit.capture`), which often say why the trace went wrong.
+    """
+
+    tracer_warnings: tuple = ()
+
+
+class ViewOptionError(ToolkitError, ValueError):
+    """A drawing option with an unknown name or a value it cannot take (``depth='a'``, ``rankdir='up'``)."""
 
 
 class MissingDependencyError(ToolkitError, ImportError):

@@ -447,13 +447,3 @@ def test_plan_contract_for_drawing():
     assert [plan.graph.node(e["producer"]).op for e in into_cpu] == ["aten::tanh"]
     assert [plan.graph.node(e["consumer"]).op for e in into_cpu] == ["aten::view"]  # the view runs where erfinv runs
     assert into_cpu[0]["bytes"] == 3 * 8 * 4 and into_cpu[0]["dtype"] == "float32" and into_cpu[0]["shape"] == (3, 8)
-
-
-def test_importing_partition_needs_torch_only():
-    code = (
-        "import sys, toolkit.partition, toolkit.analysis.partition, toolkit.analysis.partition.support;"
-        "print(sorted(m for m in ('ipywidgets', 'anywidget', 'graphviz', 'IPython', 'jupyter_client', 'matplotlib') if m in sys.modules))"
-    )
-    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.strip() == "[]"

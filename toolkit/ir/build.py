@@ -119,8 +119,10 @@ def graph(obj: Any, method: str = "forward", *, inlined: bool = True) -> Graph:
     if isinstance(obj, torch.jit.ScriptFunction):
         g = _as_read(obj.graph, inlined=inlined)
         name = getattr(obj, "name", None) or getattr(obj, "qualified_name", "function")
+        # torch's stub declares ScriptFunction.code a method; at runtime it is a str property.
+        code = cast(str, obj.code)
         return _Builder(origin=Origin.FUNCTION, root=None).build(
-            g, name=str(name).split(".")[-1], inlined=inlined, code=obj.code, module_type=""
+            g, name=str(name).split(".")[-1], inlined=inlined, code=code, module_type=""
         )
     if isinstance(obj, torch._C.Graph):
         return _Builder(origin=Origin.RAW_GRAPH, root=None).build(
@@ -238,7 +240,8 @@ class _Builder:
     def _value(self, v: torch._C.Value) -> Value:
         name = self.names.allocate(v.debugName())
         self.by_unique[v.unique()] = name
-        type_text, dtype, shape = _describe_type(v.type())
+        # torch's stubs give Value.type() as JitType; at runtime every TorchScript type is a torch._C.Type.
+        type_text, dtype, shape = _describe_type(cast(torch._C.Type, v.type()))
         return Value(name=name, debug_name=v.debugName(), type=type_text, dtype=dtype, shape=shape)
 
     # -- nodes ----------------------------------------------------------------------------
@@ -323,9 +326,9 @@ class _Builder:
             root_type = self._types_for(())[:1] or ("",)
             return Scope(path=path, types=root_type + tuple(t for _, t in parts))
         if kind is NodeKind.CALL_METHOD:
-            path = self.module_paths.get(n.inputsAt(0).unique())
-            if path:
-                return Scope(path=path, types=self._types_for(path))
+            method_path = self.module_paths.get(n.inputsAt(0).unique())
+            if method_path:
+                return Scope(path=method_path, types=self._types_for(method_path))
         if self.origin is Origin.TRACED and n.scopeName():
             path = _path_from_scope_name(n.scopeName())
             return Scope(path=path, types=self._types_for(path))
@@ -438,7 +441,8 @@ def _source_location(n: torch._C.Node) -> SourceLocation | None:
     Both forms occur in one graph: a scripted submodule called from a traced module keeps
     its ``File "f", line N`` ranges, while the traced code around it carries stacks.
     """
-    text = n.sourceRange()
+    # torch's stub types Node.sourceRange() as SourceRange; at runtime it returns the range's text (a str).
+    text = cast(str, n.sourceRange())
     if not text:
         return None
     m = _SCRIPT_SOURCE.match(text.lstrip())
@@ -509,8 +513,8 @@ def tracing_paused() -> Iterator[None]:
     the graph.
     """
     state = torch._C._get_tracing_state()
-    torch._C._set_tracing_state(None)
+    torch._C._set_tracing_state(None)  # type: ignore[attr-defined]  # exists at runtime; torch's stubs omit it
     try:
         yield
     finally:
-        torch._C._set_tracing_state(state)
+        torch._C._set_tracing_state(state)  # type: ignore[attr-defined]  # exists at runtime; torch's stubs omit it

@@ -22,6 +22,7 @@ The generated files live in a :func:`generated_sources` folder for the whole of 
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import importlib.util
 import os
@@ -235,7 +236,7 @@ def apply_proposal(
         ops = tuple(captured.ir.node(n).op for n in s.nodes)
         try:
             modules[s.index] = compiler.compile(
-                lambda index=s.index: make(index),
+                functools.partial(make, s.index),
                 ops,
                 seg_inputs[s.index],
                 seg_outputs[s.index],

@@ -205,9 +205,9 @@ class _Emitter:
             items = ", ".join(self.resolve(i) for i in node.inputs)
             self.lines.append(f"{indent}{outs[0]} = torch.jit.annotate({_annotation(node.outputs[0].type)}, [{items}])")
         elif kind is NodeKind.TUPLE_CONSTRUCT:
-            items = [self.resolve(i) for i in node.inputs]
-            tail = "," if len(items) == 1 else ""
-            self.lines.append(f"{indent}{outs[0]} = ({', '.join(items)}{tail})")
+            elements = [self.resolve(i) for i in node.inputs]
+            tail = "," if len(elements) == 1 else ""
+            self.lines.append(f"{indent}{outs[0]} = ({', '.join(elements)}{tail})")
         elif kind is NodeKind.DICT_CONSTRUCT:
             pairs = [
                 f"{self.resolve(k)}: {self.resolve(v)}" for k, v in zip(node.inputs[0::2], node.inputs[1::2])

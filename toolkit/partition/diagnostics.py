@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sys
 import warnings
+from types import FrameType
 
 __all__ = ["PartitionWarning", "Notes"]
 
@@ -37,7 +38,7 @@ _TOOLKIT_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.
 
 def _user_stacklevel() -> int:
     """The ``stacklevel`` of the first frame outside the toolkit, counted from warnings.warn's caller."""
-    frame = sys._getframe(1)
+    frame: FrameType | None = sys._getframe(1)
     level = 1
     while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_TOOLKIT_DIR):
         frame = frame.f_back

@@ -88,7 +88,7 @@ def _accepts(schema_type: str, value_type: str) -> bool:
         if value_type == "int" and inner == "int":
             return True  # int[2] stride accepts a single int
         vm = _LIST.match(value_type)
-        return bool(vm) and _accepts(inner, vm.group(1))
+        return vm is not None and _accepts(inner, vm.group(1))
     return False
 
 

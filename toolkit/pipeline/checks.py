@@ -9,13 +9,21 @@ certify bits).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 import torch
 
 __all__ = ["first_difference", "LOOSE"]
 
-LOOSE = {"rtol": 1e-2, "atol": 1e-3}
+
+class _Tolerances(TypedDict):
+    """``first_difference``'s tolerance keywords, for ``first_difference(..., **LOOSE)``."""
+
+    rtol: float
+    atol: float
+
+
+LOOSE: _Tolerances = {"rtol": 1e-2, "atol": 1e-3}
 """The tolerance for outputs computed on another device than the reference."""
 
 

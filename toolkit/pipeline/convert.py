@@ -21,7 +21,7 @@ from toolkit.errors import PipelineError
 __all__ = ["to_torch", "as_input", "describe", "describe_inputs"]
 
 
-def _numpy_array_type() -> type | None:
+def _numpy_array_type() -> type[Any] | None:
     numpy = sys.modules.get("numpy")
     return None if numpy is None else numpy.ndarray
 

@@ -21,14 +21,14 @@ from __future__ import annotations
 import inspect
 import operator
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Sequence, cast
 
 import torch
 import torch.fx as fx
 
 from toolkit.errors import PipelineError
 from toolkit.pipeline.holders import DictOutputs, ListOutputs, script_quietly
-from toolkit.pipeline.jit_types import annotation_of, contains_tensor, is_tensor_type
+from toolkit.pipeline.jit_types import annotation_of, as_type, contains_tensor, is_tensor_type
 
 __all__ = ["OpSignature", "emit_call", "build_runner", "check_output_type"]
 
@@ -58,15 +58,16 @@ class OpSignature:
     @classmethod
     def of(cls, module: torch.jit.ScriptModule) -> "OpSignature":
         """Reads ``module.forward.schema``."""
-        schema = module.forward.schema
+        # torch's stub types ScriptModule.forward as a plain callable; at runtime it is a ScriptMethod.
+        schema = cast(torch.ScriptMethod, module.forward).schema
         arguments = schema.arguments[1:]
         if len(schema.returns) == 1:
-            returns = schema.returns[0].type
+            returns = as_type(schema.returns[0].type)
         else:
-            returns = torch.TupleType([r.type for r in schema.returns])
+            returns = as_type(torch.TupleType([r.type for r in schema.returns]))
         return cls(
             names=tuple(a.name for a in arguments),
-            types=tuple(a.type for a in arguments),
+            types=tuple(as_type(a.type) for a in arguments),
             defaults=tuple(a.default_value if a.has_default_value() else inspect.Parameter.empty for a in arguments),
             returns=returns,
         )
@@ -114,14 +115,14 @@ def check_output_type(jit_type: torch.Type, *, what: str) -> None:
         return
     if isinstance(jit_type, torch.TupleType):
         for element in jit_type.elements():
-            check_output_type(element, what=what)
+            check_output_type(as_type(element), what=what)
         return
-    if isinstance(jit_type, torch.ListType) and is_tensor_type(jit_type.getElementType()):
+    if isinstance(jit_type, torch.ListType) and is_tensor_type(as_type(jit_type.getElementType())):
         return
     if (
         isinstance(jit_type, torch.DictType)
         and isinstance(jit_type.getKeyType(), torch.StringType)
-        and is_tensor_type(jit_type.getValueType())
+        and is_tensor_type(as_type(jit_type.getValueType()))
     ):
         return
     raise PipelineError(
@@ -177,7 +178,7 @@ def _emit_outputs(make: Make, register: Register, value: Any, jit_type: torch.Ty
             value = make("call_method", "cpu", (value,), f"{name}_cpu")
         return make("call_method", "contiguous", (value,), name)
     if isinstance(jit_type, torch.TupleType):
-        elements = jit_type.elements()
+        elements = [as_type(e) for e in jit_type.elements()]
         if top and len(elements) == 1:
             item = make("call_function", operator.getitem, (value, 0), f"{name}_item")
             return _emit_outputs(make, register, item, elements[0], name, to_cpu=to_cpu, top=False)
@@ -211,7 +212,7 @@ def build_runner(
     graph = fx.Graph()
     root = torch.nn.Module()
     root.model = module
-    root.model_device = device
+    setattr(root, "model_device", device)  # nn.Module's stub types attribute assignment as Tensor | Module only
 
     def make(kind: str, target: Any, args: tuple, hint: str) -> fx.Node:
         return graph.create_node(kind, target, args, {}, name=hint)

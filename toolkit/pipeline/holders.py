@@ -20,7 +20,7 @@ import keyword
 import linecache
 import math
 import warnings
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple, cast
 
 import torch
 from torch import Tensor
@@ -118,7 +118,8 @@ def function_module(function: torch.jit.ScriptFunction, *, name: str) -> torch.j
     Raises:
         ScriptingError: the function's signature uses a type we cannot write as an annotation.
     """
-    schema = function.schema
+    # torch's stub declares ScriptFunction.schema a method; at runtime it is a FunctionSchema property.
+    schema = cast(torch.FunctionSchema, function.schema)
     names = [
         argument.name if argument.name.isidentifier() and not keyword.iskeyword(argument.name) else f"arg{index}"
         for index, argument in enumerate(schema.arguments)

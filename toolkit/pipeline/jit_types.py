@@ -10,7 +10,7 @@ to the CPU.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple, cast
 
 import torch
 
@@ -18,6 +18,16 @@ from toolkit.errors import PipelineError
 from toolkit.ir.build import infer_jit_type
 
 __all__ = ["annotation_of", "annotation_of_value", "type_name_of_value", "contains_tensor", "is_tensor_type"]
+
+
+def as_type(jit_type: Any) -> torch.Type:
+    """``jit_type`` as the ``torch.Type`` it is at runtime.
+
+    Torch's stubs give schema and container element types as ``JitType``, a stub-only base
+    class that lacks ``Type``'s methods (and does not count ``TensorType`` as a ``Type``); at
+    runtime every TorchScript type is a ``torch.Type``. Nothing is converted.
+    """
+    return cast(torch.Type, jit_type)
 
 
 def is_tensor_type(jit_type: torch.Type) -> bool:
@@ -29,7 +39,7 @@ def contains_tensor(jit_type: torch.Type) -> bool:
     """True when a value of this type can hold a tensor anywhere inside it."""
     if is_tensor_type(jit_type):
         return True
-    return any(contains_tensor(inner) for inner in jit_type.containedTypes())
+    return any(contains_tensor(as_type(inner)) for inner in jit_type.containedTypes())
 
 
 def annotation_of(jit_type: torch.Type, *, what: str) -> Any:
@@ -56,13 +66,13 @@ def annotation_of(jit_type: torch.Type, *, what: str) -> Any:
         if isinstance(jit_type, kind):
             return annotation
     if isinstance(jit_type, torch.ListType):
-        return List[annotation_of(jit_type.getElementType(), what=what)]  # type: ignore[misc]
+        return List[annotation_of(as_type(jit_type.getElementType()), what=what)]  # type: ignore[misc]
     if isinstance(jit_type, torch.TupleType):
-        elements = tuple(annotation_of(e, what=what) for e in jit_type.elements())
+        elements = tuple(annotation_of(as_type(e), what=what) for e in jit_type.elements())
         return Tuple[elements] if elements else Tuple[()]  # type: ignore[valid-type]
     if isinstance(jit_type, torch.DictType):
-        key = annotation_of(jit_type.getKeyType(), what=what)
-        value = annotation_of(jit_type.getValueType(), what=what)
+        key = annotation_of(as_type(jit_type.getKeyType()), what=what)
+        value = annotation_of(as_type(jit_type.getValueType()), what=what)
         return Dict[key, value]  # type: ignore[valid-type]
     if isinstance(jit_type, torch.OptionalType):
         return Optional[annotation_of(jit_type.getElementType(), what=what)]
@@ -75,7 +85,7 @@ def annotation_of(jit_type: torch.Type, *, what: str) -> Any:
 
 def _infer(value: Any, *, what: str) -> torch.Type:
     if isinstance(value, torch.Tensor):
-        return torch.TensorType.get()
+        return as_type(torch.TensorType.get())
     inferred = infer_jit_type(value)
     if isinstance(inferred, str):
         raise PipelineError(

@@ -25,7 +25,7 @@ import re
 import threading
 import warnings
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Sequence, cast
 
 import torch
 from torch import Tensor
@@ -74,7 +74,7 @@ def op_name_for(obj: Any) -> str:
     if isinstance(obj, (str, os.PathLike)):
         raw = Path(obj).stem
     elif isinstance(obj, torch.jit.ScriptFunction):
-        raw = obj.name
+        raw = cast(str, obj.name)  # torch's stub declares ScriptFunction.name a method; at runtime it is a str property
     elif isinstance(obj, torch.jit.ScriptModule):
         raw = getattr(obj, "original_name", type(obj).__name__)
     elif isinstance(obj, torch.nn.Module):

@@ -111,7 +111,7 @@ def _open(path: str | os.PathLike) -> tuple[torch.jit.ScriptModule, dict[str, An
     location = _target_file(path)
     if not os.path.isfile(location):
         raise PipelineError(f"load({os.fspath(path)!r}): no such file; pass the path Pipeline.save() returned.")
-    extra = {META_FILE: "", EXAMPLES_FILE: ""}
+    extra: dict[str, Any] = {META_FILE: "", EXAMPLES_FILE: ""}  # torch.jit.load replaces each value with the file's bytes
     try:
         module = torch.jit.load(location, map_location="cpu", _extra_files=extra)
     except RuntimeError as error:

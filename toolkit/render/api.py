@@ -24,7 +24,7 @@ def graph_view(obj: Any, *, options: GraphOptions | DotOptions | None = None, **
     """The static view of a TorchScript graph: modules and ``If``/``Loop`` blocks as clusters.
 
     Args:
-        obj: a ScriptModule, ScriptFunction, ``torch._C.Graph``, IR ``Graph`` or ``Captured``;
+        obj: a ScriptModule, ScriptFunction, ``torch.Graph`` (a C++ graph), IR ``Graph`` or ``Captured``;
             a pipeline (drawn one node per op call) or a partitioned module or its plan (drawn
             with its placement, fallback reasons and transfer edges).
         options: a :class:`GraphOptions` (or just its :class:`DotOptions`) to start from.

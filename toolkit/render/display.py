@@ -12,7 +12,7 @@ import html
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, cast
 
 import torch
 
@@ -197,7 +197,8 @@ def code_sections(obj: Any, *, graph: Graph | None = None, lost: Iterable[Node] 
             continue
         path = tuple(p for p in path_text.split(".") if p)
         if isinstance(module, torch.jit.ScriptFunction):
-            title = module.name
+            # torch's stub declares ScriptFunction.name as a method; at runtime it is a str property.
+            title = cast(str, module.name)
         else:
             type_name = getattr(module, "original_name", type(module).__name__)
             title = f"{path_text} ({type_name}).forward" if path_text else f"{type_name}.forward"

@@ -1,7 +1,7 @@
 """Whatever a student passes, turned once into a :class:`Drawable`: the one dispatch on type.
 
 ``toolkit.show``, ``to_dot`` and ``graph_view`` accept an IR :class:`~toolkit.ir.model.Graph`, a
-ScriptModule / ScriptFunction / ``torch._C.Graph``, a :class:`~toolkit.capture.Captured`, a
+ScriptModule / ScriptFunction / ``torch.Graph`` (a C++ graph), a :class:`~toolkit.capture.Captured`, a
 pipeline of op calls, or a partitioned module or its
 :class:`~toolkit.analysis.partition.plan.PartitionPlan`. Each kind is recognised here, in one
 :func:`functools.singledispatch` function, and becomes the same thing: the IR graph, the drawing

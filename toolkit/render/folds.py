@@ -58,9 +58,9 @@ def find_folds(drawing: Drawing) -> tuple[Fold, ...]:
     """Every maximal run of at least two identical consecutive sibling modules in ``drawing``."""
     signatures = _signatures(drawing)
     children: dict[str, list[Cluster]] = {}
-    for c in drawing.clusters:
-        if c.kind == "module":
-            children.setdefault(c.parent, []).append(c)
+    for cluster in drawing.clusters:
+        if cluster.kind == "module":
+            children.setdefault(cluster.parent, []).append(cluster)
     folds: list[Fold] = []
     for parent, siblings in children.items():
         run: list[Cluster] = []

@@ -13,19 +13,11 @@ import difflib
 from dataclasses import dataclass, field, fields
 from typing import Any, Iterable, Mapping
 
-from toolkit.errors import ToolkitError
+from toolkit.errors import ViewOptionError
 
 __all__ = ["DotOptions", "GraphOptions", "ViewOptionError"]
 
 RANKDIRS = ("TB", "LR")
-
-
-class ViewOptionError(ToolkitError, ValueError):
-    """A drawing option with an unknown name or a value it cannot take.
-
-    Belongs in :mod:`toolkit.errors` with the rest of the tree (a change outside the render
-    layer's files); defined here until then.
-    """
 
 
 @dataclass(frozen=True)

@@ -162,5 +162,5 @@ def report_html(report: "TraceReport") -> str:
 def report_bundle(
     report: "TraceReport", *, include: Iterable[str] | None = None, exclude: Iterable[str] | None = None
 ) -> dict[str, Any]:
-    """The report's MIME bundle: HTML for notebooks, the text form for everything else."""
-    return filter_bundle({"text/html": report_html(report), "text/plain": report_text(report)}, include, exclude)
+    """The report's MIME bundle: HTML for notebooks, its one-line ``repr`` as the plain-text fallback."""
+    return filter_bundle({"text/html": report_html(report), "text/plain": repr(report)}, include, exclude)

@@ -209,7 +209,9 @@ class GraphWidget(_ViewWidget):
     def _static_view(self, side: str) -> GraphView | None:
         return self._graph_view
 
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **kwargs: Any) -> dict[str, Any]:
+    # anywidget's stub types this hook as (**kwargs) -> (data, metadata) | None; IPython's display
+    # protocol also passes include/exclude and accepts a plain data dict, which is what we return.
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **kwargs: Any) -> dict[str, Any]:  # type: ignore[override]
         bundle = self._static.bundle()
         bundle[_WIDGET_VIEW_MIME] = {"version_major": 2, "version_minor": 0, "model_id": self.model_id}
         return filter_bundle(bundle, include, exclude)
@@ -237,7 +239,7 @@ class CompareWidget(_ViewWidget):
     selected_script = traitlets.Instance(Node, allow_none=True, read_only=True)
     _trace = traitlets.Dict().tag(sync=True)
     _script = traitlets.Dict().tag(sync=True)
-    _pairs = traitlets.List().tag(sync=True)
+    _pairs: traitlets.List[list[str]] = traitlets.List().tag(sync=True)
     _name = traitlets.Unicode("").tag(sync=True)
     _summary = traitlets.Unicode("").tag(sync=True)
     _scripting_error = traitlets.Unicode("").tag(sync=True)
@@ -323,13 +325,15 @@ class CompareWidget(_ViewWidget):
     def _static_view(self, side: str) -> GraphView | None:
         return self._compare.scripted if side == "script" else self._compare.traced
 
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **kwargs: Any) -> dict[str, Any]:
+    # anywidget's stub types this hook as (**kwargs) -> (data, metadata) | None; IPython's display
+    # protocol also passes include/exclude and accepts a plain data dict, which is what we return.
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **kwargs: Any) -> dict[str, Any]:  # type: ignore[override]
         static = dataclasses.replace(
             self._compare,
             traced=self._shown[0],
             scripted=self._shown[1] if len(self._shown) > 1 else None,
         )
-        bundle = {"text/plain": static.summary()}
+        bundle: dict[str, Any] = {"text/plain": static.summary()}
         if all(v.collapse.drawn_count <= self._limits.max_layout_nodes for v in self._shown):
             bundle["text/html"] = static.html()
         bundle[_WIDGET_VIEW_MIME] = {"version_major": 2, "version_minor": 0, "model_id": self.model_id}

@@ -393,7 +393,9 @@ def _check(
     lint = lint_model(model) if options.lint else ()
 
     # 3. the structural comparison with the scripted graph
-    scripted_graph, scripting_error, lost_control_flow = None, "not attempted (options.script is False)", {}
+    scripted_graph: Graph | None = None
+    scripting_error: str | None = "not attempted (options.script is False)"
+    lost_control_flow: dict[tuple[str, int], Node] = {}
     if options.script:
         if clock.allows("structural comparison with the scripted graph"):
             scripted_graph, scripting_error, lost_control_flow = _script(bench, traced_graph)

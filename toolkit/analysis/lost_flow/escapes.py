@@ -25,6 +25,7 @@ import linecache
 import os
 import sys
 from dataclasses import dataclass
+from types import FrameType
 from typing import Any, Callable, Mapping
 
 import torch
@@ -222,7 +223,7 @@ class _EscapeRecorder(TorchFunctionMode):
     # -- the hook ------------------------------------------------------------------------
     def __torch_function__(self, func: Callable, types: tuple, args: tuple = (), kwargs: Mapping | None = None):
         kwargs = kwargs or {}
-        frame = sys._getframe(1)
+        frame: FrameType | None = sys._getframe(1)
         caller = user_frame(frame)
         if caller is not None:
             self.last_user_line = caller[:2]

@@ -109,7 +109,9 @@ def _is_user_code(fn: Any) -> bool:
         path = inspect.getsourcefile(fn)
     except TypeError:
         return False
-    return bool(path) and not is_torch_path(path)
+    if not path:
+        return False
+    return not is_torch_path(path)
 
 
 def _lint_function(fn: Callable, owner: Any, *, is_entry: bool) -> tuple[list[LintHit], list[tuple[Callable, Any]]] | None:
@@ -130,7 +132,7 @@ def _lint_function(fn: Callable, owner: Any, *, is_entry: bool) -> tuple[list[Li
     return visitor.hits, visitor.callees
 
 
-def _is_compiled(func: ast.FunctionDef) -> bool:
+def _is_compiled(func: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     for deco in func.decorator_list:
         text = ast.unparse(deco)
         if text.endswith(("script_if_tracing", "jit.script", "torch.jit.ignore", "jit.unused")):
@@ -165,12 +167,12 @@ class _FunctionLint:
             self.buffers = {name for name, _ in owner.named_buffers(recurse=False)}
 
     # -- bookkeeping ---------------------------------------------------------------------
-    def hit(self, node: ast.AST, rule: str, category: str, message: str, names: Iterable[str] = ()) -> None:
+    def hit(self, node: ast.stmt | ast.expr, rule: str, category: str, message: str, names: Iterable[str] = ()) -> None:
         self.hits.append(
             LintHit(rule, category, self.path, node.lineno + self.offset, self.qualname, message, tuple(names))
         )
 
-    def run(self, func: ast.FunctionDef) -> None:
+    def run(self, func: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         args = func.args
         positional = args.posonlyargs + args.args
         defaults = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
@@ -194,7 +196,7 @@ class _FunctionLint:
         for statement in func.body:
             self.visit(statement)
 
-    def _optional_default_hit(self, func: ast.FunctionDef, name: str) -> None:
+    def _optional_default_hit(self, func: ast.FunctionDef | ast.AsyncFunctionDef, name: str) -> None:
         uses = [
             n
             for n in ast.walk(func)
@@ -342,11 +344,11 @@ class _FunctionLint:
                 self.hit(node, "data-dependent-output", "T9", "the returned container's length depends on tensor values")
             return
         if isinstance(node, (ast.With, ast.Try)):
-            for child in ast.iter_child_nodes(node):
-                if isinstance(child, ast.stmt):
-                    self.visit(child, in_loop=in_loop)
-                elif isinstance(child, ast.withitem):
-                    self.expressions(child.context_expr)
+            for part in ast.iter_child_nodes(node):
+                if isinstance(part, ast.stmt):
+                    self.visit(part, in_loop=in_loop)
+                elif isinstance(part, ast.withitem):
+                    self.expressions(part.context_expr)
             for handler in getattr(node, "handlers", []):
                 for child in handler.body:
                     self.visit(child, in_loop=in_loop)
@@ -354,13 +356,13 @@ class _FunctionLint:
         if isinstance(node, ast.expr):
             self.expressions(node)
             return
-        for child in ast.iter_child_nodes(node):
-            if isinstance(child, ast.stmt):
-                self.visit(child, in_loop=in_loop)
-            elif isinstance(child, ast.expr):
-                self.expressions(child)
+        for part in ast.iter_child_nodes(node):
+            if isinstance(part, ast.stmt):
+                self.visit(part, in_loop=in_loop)
+            elif isinstance(part, ast.expr):
+                self.expressions(part)
 
-    def branch(self, node: ast.stmt, test: ast.AST, *, loop: bool, in_loop: bool) -> None:
+    def branch(self, node: ast.stmt | ast.expr, test: ast.AST, *, loop: bool, in_loop: bool) -> None:
         text = _dotted(test)
         if "is_tracing" in text or "is_scripting" in text:
             self.hit(node, "trace-aware-branch", "T12", f"`{text}` is decided once, while tracing")

@@ -438,7 +438,7 @@ def _looks_like_tensor(value: Any) -> bool:
 
 def _signature(g: Graph, node: Node) -> tuple:
     """The op and its constant arguments (lists of constants resolved)."""
-    constants = []
+    constants: list[Any] = []
     for name in node.inputs:
         producer = g.producer(name)
         if producer is None:
@@ -448,7 +448,8 @@ def _signature(g: Graph, node: Node) -> tuple:
         elif producer.kind is NodeKind.LIST_CONSTRUCT and all(
             (p := g.producer(i)) is not None and p.kind is NodeKind.CONSTANT for i in producer.inputs
         ):
-            constants.append(tuple(g.producer(i).attributes.get("value") for i in producer.inputs))  # type: ignore[union-attr]
+            items = [g.producer(i) for i in producer.inputs]  # all constants, as just checked
+            constants.append(tuple(p.attributes.get("value") for p in items if p is not None))
         else:
             constants.append("·")
     return (node.op, tuple(constants))

@@ -267,7 +267,7 @@ class PartitionPlan:
         grouped; accelerator rows first, then by count."""
         counts = Counter((pl.op, pl.target, pl.reason or "") for pl in self.op_placements())
         order = {"accelerator": 0, "both": 1, "cpu": 2, "host": 3, "none": 4}
-        rows = [
+        rows: list[dict[str, Any]] = [
             {"kind": kind, "count": count, "placement": target, "reason": reason}
             for (kind, target, reason), count in counts.items()
         ]

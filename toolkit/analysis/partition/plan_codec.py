@@ -92,4 +92,5 @@ def plan_from_json(text: str) -> PartitionPlan:
 
 def _batch_from_data(data: dict[str, Any]) -> BatchReport:
     """The :class:`BatchReport` whose ``dataclasses.asdict`` was written (JSON lists back to tuples)."""
-    return BatchReport(**{name: tuple(value) if isinstance(value, list) else value for name, value in data.items()})
+    fields: dict[str, Any] = {name: tuple(value) if isinstance(value, list) else value for name, value in data.items()}
+    return BatchReport(**fields)

@@ -842,7 +842,7 @@ def _layout(
             return True, home[p.id]
         return False, None
 
-    units: list[tuple[int | None, Target, list[str]]] = []
+    units: list[tuple[int, Target, list[str]]] = []
     for index, (target, members) in enumerate(groups):
         units.append((index, target, list(members) + unpack_members.get(index, [])))
     host_own = unpack_members.get(None, [])

@@ -136,7 +136,10 @@ SUPPORTED = Verdict(True)
 class SupportRule(Protocol):
     """Anything callable as ``rule(node_info) -> Verdict`` with a readable ``label``."""
 
-    label: str
+    # Read-only: the concrete rules are frozen dataclasses (and ``Chain`` derives its label),
+    # so the protocol must not demand a settable attribute.
+    @property
+    def label(self) -> str: ...
 
     def __call__(self, node: NodeInfo) -> Verdict: ...
 
