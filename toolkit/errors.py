@@ -7,6 +7,7 @@ student reads in a notebook cell. Catch ``ToolkitError`` to catch them all::
     ├── NotTorchScriptError        an object that is not a ScriptModule / ScriptFunction / Graph
     ├── MissingExampleInputsError  tracing asked for without example inputs
     ├── ScriptingError             torch.jit.script failed (no source, unsupported construct, ...)
+    ├── ExportError                torch.export.export failed (a data-dependent branch, a frozen size, ...)
     ├── TracingError               torch.jit.trace failed
     ├── ViewOptionError            a drawing option with an unknown name or a value it cannot take
     ├── MissingDependencyError     an optional package or the graphviz binary is absent
@@ -17,6 +18,7 @@ student reads in a notebook cell. Catch ``ToolkitError`` to catch them all::
     │   ├── FeedError              missing, extra or ill-typed pipeline inputs (also a TypeError)
     │   └── DeviceError            a device that does not exist, or a GPU op asked to load on the CPU
     └── PartitionError             accelerator partitioning could not honour its options
+        └── FallbackError          an op the accelerator cannot run, with fallback=False (also an AttributeError)
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ __all__ = [
     "NotTorchScriptError",
     "MissingExampleInputsError",
     "ScriptingError",
+    "ExportError",
     "TracingError",
     "ViewOptionError",
     "MissingDependencyError",
@@ -36,6 +39,7 @@ __all__ = [
     "FeedError",
     "DeviceError",
     "PartitionError",
+    "FallbackError",
 ]
 
 
@@ -52,7 +56,29 @@ class MissingExampleInputsError(ToolkitError, ValueError):
 
 
 class ScriptingError(ToolkitError):
-    """``torch.jit.script`` refused the object; the message says why and what to do."""
+    """``torch.jit.script`` refused the object; the message says why and what to do.
+
+    Attributes (``None`` where the explainer could not tell):
+        category: which kind of scripting problem (type checking, unsupported construct, ...).
+        construct: the Python construct TorchScript refused, in words (``a dict unpacking {**d}``).
+        file, line, source_line: the user's line that holds it.
+        reason: why TorchScript refuses it, for a student.
+        fix: what to write instead.
+        torch_message: torch's own message, whole.
+    """
+
+    category: str | None = None
+    construct: str | None = None
+    file: str | None = None
+    line: int | None = None
+    source_line: str | None = None
+    reason: str | None = None
+    fix: str | None = None
+    torch_message: str | None = None
+
+
+class ExportError(ToolkitError):
+    """``torch.export.export`` refused the model; the message says where and what to write instead."""
 
 
 class TracingError(ToolkitError):
@@ -104,3 +130,11 @@ class DeviceError(PipelineError):
 
 class PartitionError(ToolkitError):
     """Partitioning for an accelerator could not honour the options it was given."""
+
+
+class FallbackError(PartitionError, AttributeError):
+    """An op the accelerator cannot run, with ``fallback=False``.
+
+    Also an ``AttributeError``, the type torch-neuron documents for this case, so code written
+    for torch-neuron that catches ``AttributeError`` still catches it.
+    """
