@@ -42,7 +42,7 @@ TOOLKIT = Path(__file__).resolve().parents[1] / "toolkit"
 # A layer may always import its own modules; it may import another layer only if that layer is
 # in its row. The two analyses (lost_flow, partition) share analysis.diff, never each other.
 # ---------------------------------------------------------------------------------------------
-_ANALYSES = ("analysis.diff", "analysis.lost_flow", "analysis.partition", "analysis")
+_ANALYSES = ("analysis.diff", "analysis.lost_flow", "analysis.partition", "analysis.script_errors", "analysis")
 
 MAY_IMPORT: dict[str, tuple[str, ...]] = {
     "foundation": (),
@@ -51,7 +51,11 @@ MAY_IMPORT: dict[str, tuple[str, ...]] = {
     "analysis.diff": ("foundation", "ir", "capture"),
     "analysis.lost_flow": ("foundation", "ir", "capture", "analysis.diff"),
     "analysis.partition": ("foundation", "ir", "capture", "analysis.diff"),
-    "analysis": ("foundation", "ir", "capture", "analysis.diff", "analysis.lost_flow", "analysis.partition"),
+    "analysis.script_errors": ("foundation", "ir", "capture", "analysis.diff"),
+    "analysis": (
+        "foundation", "ir", "capture", "analysis.diff", "analysis.lost_flow", "analysis.partition",
+        "analysis.script_errors",
+    ),
     "render": ("foundation", "ir", "capture", *_ANALYSES),
     "widgets": ("foundation", "ir", "capture", *_ANALYSES, "render"),
     "pipeline": ("foundation", "ir", "capture", *_ANALYSES),
@@ -79,6 +83,7 @@ PACKAGE_LAYERS: dict[str, str] = {
     "toolkit.ir": "ir",
     "toolkit.analysis.lost_flow": "analysis.lost_flow",
     "toolkit.analysis.partition": "analysis.partition",
+    "toolkit.analysis.script_errors": "analysis.script_errors",
     "toolkit.render": "render",
     "toolkit.widgets": "widgets",
     "toolkit.pipeline": "pipeline",
@@ -93,6 +98,12 @@ LAZY_UPWARD_IMPORTS: dict[tuple[str, str, str], str] = {
         "display hook: print(report) is drawn by render; analysis finds, render draws"
     ),
     ("toolkit.analysis.lost_flow.check", "TraceReport._repr_mimebundle_", "toolkit.render.report"): (
+        "display hook: the one Jupyter display path (HTML with text fallback) is built in render"
+    ),
+    ("toolkit.analysis.script_errors.check", "ScriptReport.__str__", "toolkit.render.script_report"): (
+        "display hook: print(report) is drawn by render; analysis explains, render draws"
+    ),
+    ("toolkit.analysis.script_errors.check", "ScriptReport._repr_mimebundle_", "toolkit.render.script_report"): (
         "display hook: the one Jupyter display path (HTML with text fallback) is built in render"
     ),
 }
