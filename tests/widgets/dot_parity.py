@@ -32,6 +32,7 @@ from toolkit.render.folds import Fold, find_folds
 from toolkit.render.options import DotOptions
 
 FIXTURE = Path(__file__).parent / "fixtures" / "assembled_dot.json"
+REPO_ROOT = Path(__file__).resolve().parents[2]
 TEXT_KEPT_BELOW = 12_000  # characters of DOT stored as text; longer answers keep their digest only
 REFRESH = "UPDATE_SNAPSHOTS=1 .venv/bin/python -m pytest -q tests/browser -m browser -k same_dot"
 
@@ -62,7 +63,13 @@ class ParityCase:
         ]
 
     def digest(self) -> str:
+        """A digest of the browser's input that does not depend on where the checkout lives.
+
+        The drawing carries each node's source file as an absolute path; a clone in another folder
+        (CI's) must give the same digest, so the checkout's root is replaced before hashing.
+        """
         text = json.dumps(self.browser_input(), sort_keys=True, ensure_ascii=False)
+        text = text.replace(str(REPO_ROOT), "<repo>")
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     def python_dot(self) -> str:
