@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# GPU run for toolkit.partition (issue 6): the partition tests (GPU ones included), bench/partition.py,
+# GPU run for toolkit.partition (issues 6, 13): the partition tests (GPU ones included), bench/partition.py,
 # and notebook 05 executed, on a machine with torch + CUDA but no jupyter (torch 2.11, Python 3.12).
+# The executed notebook is OUTDIR/05_partitioning.ipynb, outputs kept and widget state stripped: commit it as
+# notebooks/executed-on-gpu/05_partitioning.ipynb (the lesson's GPU cells link there).
 #
 #   bash scripts/gpu_partition.sh [OUTDIR]              # OUTDIR defaults to $OUT, else artifacts/gpu_partition
 #   STEPS="tests bench" bash scripts/gpu_partition.sh   # any of: tests bench notebook (default: all three)
 #   PYTHON=/path/to/python bash scripts/gpu_partition.sh
 #
 # The notebook needs nbclient + ipykernel: the py3.12 wheels in .whl/ (shared with scripts/gpu_pipeline.sh)
-# are installed into /tmp/toolkit-site first. Logs go to OUTDIR (6 files); the summary printed last holds
+# are installed into /tmp/toolkit-site first. Logs go to OUTDIR (7 files); the summary printed last holds
 # the test result, the bench tables and the outputs of the notebook's GPU cells.
 DEFAULT_OUTDIR=artifacts/gpu_partition
 source "$(dirname "$0")/gpu_common.sh" "$@"
@@ -42,7 +44,7 @@ try:
     client.execute()
 except Exception as error:  # keep what ran, report the failing cell below
     failure = error
-nbformat.write(nb, out / "05_partitioning.gpu.ipynb")
+nbformat.write(nb, out / "05_partitioning.ipynb")
 
 
 def text(output):
@@ -66,6 +68,9 @@ if failure is not None:
 print("notebook 05 ran to the end")
 EOF
     notebook_rc=${PIPESTATUS[0]}
+    if [[ -f "$OUTDIR/05_partitioning.ipynb" ]]; then
+        "$PY" -m toolkit.widgets.notebook_state "$OUTDIR/05_partitioning.ipynb" || notebook_rc=1
+    fi
 fi
 
 section "summary"

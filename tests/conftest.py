@@ -6,8 +6,11 @@ UPDATE_SNAPSHOTS=1 (each test its own names, atomically), and subprocesses get t
 
 from __future__ import annotations
 
+import importlib.util
+import itertools
 import os
 import pathlib
+import re
 
 import pytest
 
@@ -15,6 +18,85 @@ import pytest
 # controller process loads this file too, and only its workers need torch.
 
 SNAPSHOTS = pathlib.Path(__file__).parent / "snapshots"
+TESTS = pathlib.Path(__file__).parent
+
+# Test modules that import a notebook package at module level (through toolkit.widgets.shells),
+# with the packages they need. A GPU machine has torch and no notebook stack, and the README
+# promises that `python -m pytest -m gpu tests` collects there; see pytest_ignore_collect.
+NEEDS_NOTEBOOK_PACKAGES = {
+    "widgets/test_shells.py": ("anywidget", "ipywidgets"),
+    "browser/test_widgets_page.py": ("anywidget", "ipywidgets"),
+    "widgets/test_export_widget.py": ("anywidget", "ipywidgets"),
+    "browser/test_export_program_page.py": ("anywidget", "ipywidgets"),
+}
+_MARK = re.compile(r"pytest\.mark\.(\w+)")
+
+
+def _missing_packages(needed: tuple[str, ...]) -> list[str]:
+    return [name for name in needed if importlib.util.find_spec(name) is None]
+
+
+def _selectable(path: pathlib.Path, markexpr: str) -> bool:
+    """Could ``-m markexpr`` select any test of the module at ``path``?
+
+    Conservative: every subset of the marks its source names is tried (a test carries some of
+    them), so a module is called unselectable only when no combination matches.
+    """
+    if not markexpr:
+        return True
+    from _pytest.mark.expression import Expression
+
+    expression = Expression.compile(markexpr)
+    marks = sorted(set(_MARK.findall(path.read_text(encoding="utf-8"))))
+    subsets = itertools.chain.from_iterable(itertools.combinations(marks, k) for k in range(len(marks) + 1))
+    return any(expression.evaluate(lambda name, /, _on=set(subset), **_: name in _on) for subset in subsets)
+
+
+_NOT_COLLECTED = pytest.StashKey[dict]()
+
+
+def _not_collected(config) -> dict[str, list[str]]:
+    """module -> missing packages, for the modules this run leaves out; computed once per run."""
+    if _NOT_COLLECTED not in config.stash:
+        left_out = {}
+        markexpr = config.getoption("markexpr", default="") or ""
+        for relative, needed in NEEDS_NOTEBOOK_PACKAGES.items():
+            missing = _missing_packages(needed)
+            if missing and not _selectable(TESTS / relative, markexpr):
+                left_out[f"tests/{relative}"] = missing
+        config.stash[_NOT_COLLECTED] = left_out
+    return config.stash[_NOT_COLLECTED]
+
+
+def pytest_ignore_collect(collection_path, config):
+    """Leave out a module whose notebook packages are missing, but only when the run's ``-m``
+    selection could not pick any of its tests anyway (``-m gpu`` on a GPU machine). Any other
+    run, ``make test`` included, still imports it, so a missing package fails loudly there."""
+    path = pathlib.Path(collection_path)
+    if path.suffix == ".py" and path.is_relative_to(TESTS):
+        if f"tests/{path.relative_to(TESTS).as_posix()}" in _not_collected(config):
+            return True
+    return None
+
+
+def _not_collected_lines(config) -> list[str]:
+    return [
+        f"not collected: {module} (no test in it matches -m {config.getoption('markexpr')!r}, "
+        f"and it needs {', '.join(missing)}, not installed)"
+        for module, missing in sorted(_not_collected(config).items())
+    ]
+
+
+def pytest_report_header(config):
+    return _not_collected_lines(config)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    lines = _not_collected_lines(config)
+    if lines:
+        terminalreporter.section("modules left out")
+        for line in lines:
+            terminalreporter.write_line(line)
 
 
 def pytest_configure(config):

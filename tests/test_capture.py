@@ -11,7 +11,7 @@ import torch.nn.functional as F
 import toolkit
 from tests.fixtures import models
 from toolkit.capture import TorchScriptDeprecationNote, _OncePerSession
-from toolkit.errors import MissingExampleInputsError, ScriptingError, TracingError
+from toolkit.errors import MissingExampleInputsError, NotTorchScriptError, ScriptingError, TracingError
 
 
 class SplitHalf(torch.nn.Module):
@@ -134,8 +134,12 @@ def test_warn_again_keeps_hidden_the_warnings_torch_hides():
 def test_script_without_source():
     namespace: dict = {}
     exec("import torch\nclass NoSource(torch.nn.Module):\n    def forward(self, x):\n        return x + 1\n", namespace)
-    with pytest.raises(ScriptingError, match=r"cannot read the source of NoSource.*defined in a\s+\.py file or a notebook cell"):
+    with pytest.raises(
+        ScriptingError,
+        match=r"NoSource does not script: code whose Python source cannot be read \(source not available\)(?s:.*)Fix: Define the class",
+    ) as info:
         toolkit.script(namespace["NoSource"]())
+    assert info.value.category == "source_unavailable" and isinstance(info.value.__cause__, OSError)
 
 
 class Unscriptable(torch.nn.Module):
@@ -144,8 +148,31 @@ class Unscriptable(torch.nn.Module):
 
 
 def test_script_unsupported_construct_says_where():
-    with pytest.raises(ScriptingError, match=r"cannot compile Unscriptable: .*test_capture.py.*Fix: rewrite that line"):
+    with pytest.raises(ScriptingError, match=r"Unscriptable does not script: .* at .*test_capture.py:\d+\n    return \{k: v for k, v in zip\(\*x\)\}") as info:
         toolkit.script(Unscriptable())
+    assert info.value.line == Unscriptable.forward.__code__.co_firstlineno + 1
+    assert info.value.torch_message and info.value.fix
+
+
+def test_script_of_a_model_holding_a_config_object_names_the_config_not_the_source():
+    """Hugging Face models keep their config (a dataclass whose ``__init__`` has no source) as an attribute."""
+    transformers = pytest.importorskip("transformers")
+    config = transformers.BertConfig(
+        hidden_size=16, num_hidden_layers=1, num_attention_heads=2, intermediate_size=20, vocab_size=50
+    )
+    with pytest.raises(
+        ScriptingError,
+        match=r"BertModel does not script: an attribute holding a `BertConfig` object \(a plain Python class\) \(invalid custom class\)(?s:.*)Fix: Trace the model instead",
+    ) as info:
+        toolkit.script(transformers.BertModel(config))
+    error = info.value
+    assert error.source_line == "self.config = config" and error.file.endswith("modeling_bert.py")
+    assert "move it into" not in str(error) and "Failed to get source for <function BertConfig.__init__" in error.torch_message
+
+
+def test_script_refuses_a_non_module_clearly():
+    with pytest.raises(NotTorchScriptError, match=r"toolkit.script needs an nn.Module, a function or a class, not Tensor"):
+        toolkit.script(torch.ones(2))
 
 
 def test_unknown_submodule_to_script():

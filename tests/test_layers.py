@@ -100,6 +100,14 @@ LAZY_UPWARD_IMPORTS: dict[tuple[str, str, str], str] = {
     ("toolkit.analysis.lost_flow.check", "TraceReport._repr_mimebundle_", "toolkit.render.report"): (
         "display hook: the one Jupyter display path (HTML with text fallback) is built in render"
     ),
+    ("toolkit.capture", "_explained_scripting_error", "toolkit.analysis.script_errors.explain"): (
+        "error hook: a failed compile is explained by analysis; it runs only when scripting fails,"
+        " so toolkit.script's ScriptingError carries the construct, the user's line and the fix"
+    ),
+    ("toolkit.pipeline.timing", "ProfileTable._repr_mimebundle_", "toolkit.render.mime"): (
+        "display hook: a profile table displays through the one MIME-bundle filter; render.mime loads"
+        " no notebook package, so the pipeline still runs where only torch is installed"
+    ),
     ("toolkit.analysis.script_errors.check", "ScriptReport.__str__", "toolkit.render.script_report"): (
         "display hook: print(report) is drawn by render; analysis explains, render draws"
     ),

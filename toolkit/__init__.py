@@ -8,15 +8,22 @@ none of the notebook packages (ipywidgets, anywidget, graphviz); those load on f
     >>> toolkit.show(g)                               # graph view
     >>> toolkit.code(scripted)                        # highlighted TorchScript
     >>> toolkit.compare(model, example_inputs)        # trace vs script, lost branches marked
+    >>> toolkit.compare(model, x, against="export")   # trace / script / torch.export side by side
+    >>> toolkit.graph(torch.export.export(model, (x,)))  # the same IR from an ExportedProgram
+    >>> toolkit.check_script(model)                   # every construct torch.jit.script refuses, explained
     >>> toolkit.check_trace(model, example_inputs)    # what tracing loses, proven, with the line
+    >>> toolkit.check_script(model)                   # every construct that does not script, explained
     >>> pipe = toolkit.pipeline.trace(fn, x)          # Matx-style InferenceOp pipeline
     >>> part = toolkit.partition.trace(model, x)      # torch-neuron-style trace: CUDA + CPU fallback
 """
 
 from toolkit.analysis.lost_flow.check import CheckOptions, Finding, TraceReport, check_trace
+from toolkit.analysis.script_errors.check import ScriptReport, check_script
 from toolkit.capture import Captured, TracerWarningRecord, script, trace
 from toolkit.errors import (
     DeviceError,
+    ExportError,
+    FallbackError,
     GraphLintError,
     MissingDependencyError,
     MissingExampleInputsError,
@@ -42,6 +49,8 @@ __all__ = [
     "Captured",
     "CheckOptions",
     "DeviceError",
+    "ExportError",
+    "FallbackError",
     "Finding",
     "Graph",
     "GraphLintError",
@@ -55,6 +64,7 @@ __all__ = [
     "PartitionError",
     "Pipeline",
     "PipelineError",
+    "ScriptReport",
     "ScriptingError",
     "ToolkitError",
     "TraceReport",
@@ -63,6 +73,7 @@ __all__ = [
     "ViewOptionError",
     "WidgetSelectionError",
     "code",
+    "check_script",
     "check_trace",
     "compare",
     "graph",
@@ -79,7 +90,7 @@ __all__ = [
 
 
 def load_ipython_extension(ipython):
-    """``%load_ext toolkit``: registers the ``%check_trace`` line magic (nothing at import time)."""
+    """``%load_ext toolkit``: registers the ``%check_trace`` and ``%check_script`` line magics (nothing at import time)."""
     from toolkit.magics import load_ipython_extension as register_magics
 
     register_magics(ipython)

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import inspect
 import linecache
 import os
 import sys
@@ -40,7 +41,7 @@ from typing import Any, Callable, Iterator, Mapping, Sequence
 
 import torch
 
-from toolkit.errors import MissingExampleInputsError, ScriptingError, TracingError
+from toolkit.errors import MissingExampleInputsError, NotTorchScriptError, ScriptingError, TracingError
 from toolkit.frames import is_library_path, is_torch_path, user_location_text
 
 __all__ = [
@@ -305,17 +306,27 @@ _FIX_RUN = "call the model eagerly with the same inputs to find the problem, the
 
 
 def script(obj: Any, *, trace_submodules: Mapping[str, Any] | None = None) -> Captured:
-    """``torch.jit.script`` with errors that say why and what to do.
+    """``torch.jit.script`` with errors that say what, where, why and what to do.
 
     Args:
-        obj: an ``nn.Module`` or a function (its source must be in a file or notebook cell).
+        obj: an ``nn.Module``, a function or a class (its source must be in a file or notebook cell).
         trace_submodules: ``{attribute path: example inputs}`` of submodules to trace before
             scripting (on a copy of ``obj``), as in the hybrid-frontend tutorial.
 
     Raises:
-        ScriptingError: TorchScript cannot read the source or does not support a construct.
+        NotTorchScriptError: ``obj`` is not a module, a function or a class.
+        ScriptingError: TorchScript cannot compile ``obj``. Its message leads with the
+            explanation (the construct, its category, the user's ``file:line`` and that line, the
+            reason, the fix); its fields ``category``, ``construct``, ``file``, ``line``,
+            ``source_line``, ``reason``, ``fix`` hold the same, and ``torch_message`` (and the
+            ``__cause__``) torch's own error.
     """
     name = _name_of(obj)
+    if not _is_scriptable_kind(obj):
+        raise NotTorchScriptError(
+            f"toolkit.script needs an nn.Module, a function or a class, not {type(obj).__name__}"
+            f" ({_short_repr(obj)}). Fix: pass the model (or the function) itself, e.g. toolkit.script(model)."
+        )
     records: list[TracerWarningRecord] = []
     if trace_submodules:
 
@@ -327,21 +338,89 @@ def script(obj: Any, *, trace_submodules: Mapping[str, Any] | None = None) -> Ca
         obj = _with_submodules_replaced(obj, tuple(trace_submodules), traced)
     with recording_tracer_warnings():
         try:
-            module = torch.jit.script(obj)
-        except OSError as exc:
-            raise ScriptingError(
-                f"torch.jit.script cannot read the source of {name}: {_first_line(exc)}."
-                " TorchScript compiles Python source, so the class or function must be defined in a"
-                " .py file or a notebook cell (not in `python -c`, exec() or a REPL)."
-                " Fix: move it into a file and import it, or trace it instead with toolkit.trace."
-            ) from exc
-        except (RuntimeError, torch.jit.frontend.NotSupportedError, TypeError) as exc:
-            raise ScriptingError(
-                f"torch.jit.script cannot compile {name}: {_script_error_summary(exc)}"
-                " Fix: rewrite that line in the TorchScript subset (type annotations, no dynamic"
-                " Python), mark helpers with @torch.jit.ignore, or trace this part with toolkit.trace."
-            ) from exc
+            with _forgetting_failed_types():
+                module = torch.jit.script(obj)
+        except Exception as exc:  # noqa: BLE001 - compiling runs torch's frontend on the user's code: any failure is explained
+            raise _explained_scripting_error(obj, name, exc) from exc
     return Captured(module=module, how="scripted", warnings=tuple(records), source=obj)
+
+
+def _is_scriptable_kind(obj: Any) -> bool:
+    return isinstance(obj, (torch.nn.Module, type)) or inspect.isroutine(obj)
+
+
+def _short_repr(obj: Any) -> str:
+    text = repr(obj)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+@contextlib.contextmanager
+def _forgetting_failed_types() -> Iterator[None]:
+    """Undo what a failed ``torch.jit.script`` left in torch's cache of module types.
+
+    A failed compile leaves the module's half-built type in torch's concrete-type store; scripting
+    the same class again then fails with "Can't redefine method: forward" instead of the real error.
+    On failure, the store is put back as it was before the call (entries added by it removed).
+    """
+    store = torch.jit._recursive.concrete_type_store.type_store
+    before = {key: len(types) for key, types in store.items()}
+    try:
+        yield
+    except BaseException:
+        for key in list(store):
+            if key not in before:
+                del store[key]
+            else:
+                del store[key][before[key] :]
+        raise
+
+
+def fresh_script_error(obj: Any) -> BaseException | None:
+    """What ``torch.jit.script(obj)`` raises with torch's cached types for ``obj``'s classes set aside.
+
+    After a failed ``torch.jit.script`` outside the toolkit, torch keeps the half-built type and the
+    next attempt on the same class says only "Can't redefine method: forward". The explainer calls
+    this to see the real error. Torch's cache is put back as it was afterwards, so explaining an
+    error changes nothing for later calls. Returns ``None`` when ``obj`` then scripts.
+    """
+    store = torch.jit._recursive.concrete_type_store.type_store
+    classes = {type(module) for module in obj.modules()} if isinstance(obj, torch.nn.Module) else set()
+    cached = {cls: store.pop(cls) for cls in classes if cls in store}
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with _forgetting_failed_types():
+                torch.jit.script(obj)
+    except Exception as exc:  # noqa: BLE001 - the error itself is the answer
+        return exc
+    finally:
+        store.update(cached)
+    return None
+
+
+def _explained_scripting_error(obj: Any, name: str, exc: BaseException) -> ScriptingError:
+    """Our explanation first, torch's message kept on the error."""
+    from toolkit.analysis.script_errors.explain import explain_failure  # error hook: analysis explains a failed compile
+
+    failure = explain_failure(obj, exc)
+    where = f" at {failure.file}:{failure.line}" if failure.line is not None else ""
+    code = f"\n    {failure.source_line}" if failure.source_line else ""
+    torch_headline = _first_line(exc)
+    error = ScriptingError(
+        f"toolkit.script: {name} does not script: {failure.construct} ({failure.category_label}){where}{code}"
+        f"\n{failure.reason}\nFix: {failure.fix}"
+        f"\ntorch said: {torch_headline} (the whole message is in .torch_message)"
+    )
+    error.category = failure.category
+    error.construct = failure.construct
+    error.file = failure.file
+    error.line = failure.line
+    error.source_line = failure.source_line
+    error.reason = failure.reason
+    error.fix = failure.fix
+    error.torch_message = failure.torch_message
+    error.fix_kind = failure.fix_kind
+    return error
 
 
 def _with_submodules_replaced(model: Any, paths: Sequence[str], convert) -> Any:
@@ -371,11 +450,3 @@ def _name_of(obj: Any) -> str:
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
-
-
-def _script_error_summary(exc: BaseException) -> str:
-    """TorchScript frontend errors are long; keep the reason and the user's file:line."""
-    lines = [line for line in str(exc).splitlines() if line.strip()]
-    reason = lines[0] if lines else type(exc).__name__
-    where = next((line.strip() for line in lines if line.strip().startswith("File ")), "")
-    return f"{reason} ({where})." if where else f"{reason}."

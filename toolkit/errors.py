@@ -64,6 +64,7 @@ class ScriptingError(ToolkitError):
         file, line, source_line: the user's line that holds it.
         reason: why TorchScript refuses it, for a student.
         fix: what to write instead.
+        fix_kind: which kind of fix that is (an id of ``toolkit.analysis.script_errors.categories.FIX_KINDS``).
         torch_message: torch's own message, whole.
     """
 
@@ -74,6 +75,7 @@ class ScriptingError(ToolkitError):
     source_line: str | None = None
     reason: str | None = None
     fix: str | None = None
+    fix_kind: str | None = None
     torch_message: str | None = None
 
 

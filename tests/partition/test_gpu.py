@@ -64,7 +64,7 @@ def test_a_segment_cuda_cannot_run_falls_back_to_the_cpu():
         return torch.ops.tsk_partition_test.host_only(torch.relu(x) + 1) - 2
 
     x = torch.rand(4, 4)
-    with pytest.warns(tp.PartitionWarning, match=r"segment 0 failed to compile for cuda \("):
+    with pytest.warns(tp.PartitionWarning, match=r"segment 0 failed to compile for the accelerator \(cuda\): "):
         result = tp.trace(model, x, supported=lambda node: True, minimum_segment_size=1)
     assert torch.allclose(run(result, x), model(x))
     plan = tp.plan_of(result)
@@ -76,7 +76,7 @@ def test_a_segment_cuda_cannot_run_falls_back_to_the_cpu():
 def test_reject_op_falls_back_on_cuda_too():
     torch.manual_seed(0)
     model, x = ErfinvNet().eval(), torch.rand(2, 3, 8, 8)
-    with pytest.warns(tp.PartitionWarning, match=r"segment 2 failed to compile for cuda"):
+    with pytest.warns(tp.PartitionWarning, match=r"segment 2 failed to compile for the accelerator \(cuda\): the compiler rejected aten::linear"):
         result = tp.trace(model, x, supported=NO_ERFINV, compiler_args=["--reject-op", "aten::linear"])
     assert close(run(result, x), run(model, x))
     assert tp.plan_of(result).compiled == (True, None, False)

@@ -28,7 +28,7 @@ from tests.fixtures.partition_zoo import (
     in_example_layer,
     seed_foo,
 )
-from toolkit.errors import MissingExampleInputsError, PartitionError, TracingError
+from toolkit.errors import FallbackError, MissingExampleInputsError, PartitionError, TracingError
 from toolkit.ir import to_text
 from toolkit.partition.backends import max_abs_diff
 from tests.fixtures.partition_oracles import fx_segment_count
@@ -106,7 +106,7 @@ def test_a_pretrained_style_resnet_runs_on_the_accelerator_in_one_segment():
     assert max_abs_diff(run(result, image), run(model, image)) <= 1e-5
     plan = tp.plan_of(result)
     assert len(plan.segments) == 1 and plan.transfers == 2
-    assert plan.summary()[1] == "100.00% of compute operations (174 of 174) run on cpu"
+    assert plan.summary()[1] == "100.00% of compute operations (174 of 174) run on the accelerator (cpu here)"
 
 
 # --- options and their errors ----------------------------------------------------------------------
@@ -114,10 +114,10 @@ def test_a_pretrained_style_resnet_runs_on_the_accelerator_in_one_segment():
 
 def test_fallback_false_lists_each_op_and_its_reason():
     torch.manual_seed(0)
-    with pytest.raises(PartitionError) as caught:
+    with pytest.raises(FallbackError, match=r"^fallback=False, but 1 operation") as caught:
         cpu_trace(ErfinvNet().eval(), torch.rand(2, 3, 8, 8), supported=NO_ERFINV, fallback=False)
     message = str(caught.value)
-    assert message.startswith("fallback=False, but 1 operation(s) of ErfinvNet cannot run on cpu:")
+    assert message.startswith("fallback=False, but 1 operation(s) of ErfinvNet cannot run on the accelerator (cpu here):")
     assert "aten::erfinv (partition_zoo.py:" in message and "excluded-op: aten::erfinv was excluded" in message
     assert message.rstrip().endswith("Fix: allow CPU fallback (fallback=True), or widen supported= / subgraph_builder_function.")
     with pytest.raises(PartitionError, match=r"(?s)2 operation\(s\).*aten::_convolution.*unsupported.*aten::mul.*unsupported"):
@@ -134,7 +134,7 @@ def test_fallback_false_ignores_minimum_segment_size_when_everything_is_supporte
 def test_a_segment_that_fails_to_compile_falls_back_with_a_warning():
     torch.manual_seed(0)
     model, x = ErfinvNet().eval(), torch.rand(2, 3, 8, 8)
-    with pytest.warns(tp.PartitionWarning, match=r"segment 0 failed to compile for cpu \(the compiler rejected aten::tanh \(--reject-op\)\); falling back to the CPU"):
+    with pytest.warns(tp.PartitionWarning, match=r"segment 0 failed to compile for the accelerator \(cpu here\): the compiler rejected aten::tanh \(--reject-op\); it runs as CPU fallback"):
         result = cpu_trace(model, x, supported=NO_ERFINV, compiler_args=["--reject-op", "aten::tanh"])
     assert max_abs_diff(run(result, x), run(model, x)) <= 1e-5
     plan = tp.plan_of(result)
@@ -142,8 +142,8 @@ def test_a_segment_that_fails_to_compile_falls_back_with_a_warning():
     assert plan.segments[0].target.value == "cpu"
     reasons = {plan.graph.node(n).op: plan.proposal.decisions[n].reason.value for n in plan.segments[0].anchored}
     assert set(reasons.values()) == {"compile-failed"} and "aten::tanh" in reasons
-    assert "Compiled 1 of 2 accelerator segments (50.00%); 1 failed and fell back to the CPU" in plan.summary()
-    with pytest.raises(PartitionError, match=r"fallback=False, but 1 segment\(s\) failed to compile for cpu: segment 0: the compiler rejected aten::tanh"):
+    assert "Compiled 1 of 2 accelerator segments (50.00%); 1 failed and became CPU fallback" in plan.summary()
+    with pytest.raises(FallbackError, match=r"fallback=False, but 1 segment\(s\) failed to compile for the accelerator \(cpu here\): segment 0: the compiler rejected aten::tanh.*Fix: allow CPU fallback"):
         cpu_trace(model, x, compiler_args=["--reject-op", "aten::tanh"], fallback=False)
 
 
@@ -154,7 +154,7 @@ def test_compiler_timeout_raises_timeout_expired():
 
 
 def test_compiler_args_are_checked():
-    with pytest.raises(PartitionError, match=r"unknown compiler argument '--O3'.*understands '--reject-op KIND'"):
+    with pytest.raises(PartitionError, match=r"unknown compiler argument '--O3' in compiler_args=\['--O3'\]: neither the TorchScript compiler \('--reject-op KIND'\) nor neuron-cc has it"):
         cpu_trace(SeedNet().eval(), torch.rand(1, 1, 3, 3), compiler_args=["--O3"])
 
 
@@ -168,8 +168,8 @@ def test_compiler_workdir_keeps_source_plan_and_log(tmp_path):
     assert "class Segment0Accelerator(torch.nn.Module):" in text and "class Partitioned(torch.nn.Module):" in text
     assert (work / "plan.txt").read_text().startswith(tp.plan_of(result).summary()[0])
     assert (work / "compile.log").read_text().splitlines() == [
-        "segment 0: compiled for cpu (5 compute ops)",
-        "segment 2: compiled for cpu (4 compute ops)",
+        "segment 0: compiled for the accelerator (cpu here) (5 compute ops)",
+        "segment 2: compiled for the accelerator (cpu here) (4 compute ops)",
     ]
 
 
@@ -235,10 +235,10 @@ def test_analyze_model_gives_the_op_table_and_neuron_style_summary():
     plan = tp.analyze_model(ErfinvNet().eval(), torch.rand(2, 3, 8, 8), supported=NO_ERFINV, device="cpu")
     assert plan.compiled == ()
     assert plan.summary() == [
-        "90.91% of all operations (including views and shape ops) (10 of 11) run on cpu",
-        "90.00% of compute operations (9 of 10) run on cpu",
-        "1 op of 1 type runs on the CPU: aten::erfinv x1 (excluded-op)",
-        "The partitioner created 3 segments: 2 on the accelerator (cpu), 1 on the CPU",
+        "90.91% of all operations (including views and shape ops) (10 of 11) run on the accelerator (cpu here)",
+        "90.00% of compute operations (9 of 10) run on the accelerator (cpu here)",
+        "CPU fallback: 1 op of 1 type: aten::erfinv x1 (excluded-op)",
+        "The partitioner created 3 segments: 2 on the accelerator (cpu here), 1 CPU fallback",
         "Nothing was compiled (analysis only)",
         "Transfers per inference: 4 (9.6 KiB)",
     ]

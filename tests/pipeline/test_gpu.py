@@ -5,6 +5,7 @@ Run on the GPU machine with ``scripts/gpu_pipeline.sh`` (or ``pytest -m gpu test
 
 from __future__ import annotations
 
+import time
 import warnings
 
 import pytest
@@ -110,6 +111,40 @@ def test_a_gpu_op_loaded_on_the_cpu_is_refused_then_moved_on_request(tmp_path):
     assert moved.specs[0].device == "cpu" and next(moved.op_module("my_cell2").parameters()).device.type == "cpu"
     feed = dict(zip(("x", "h"), cell_inputs()))
     torch.testing.assert_close(moved.run(feed), pipeline.run(feed))
+
+
+def test_an_all_cpu_pipeline_loaded_on_a_gpu_stays_on_the_cpu_with_a_note(tmp_path):
+    op = tp.script(seeded_cell(), device=-1)
+    path = tp.trace(process_with(op), *cell_inputs()).save(tmp_path / "cpu.pt")
+    count = torch.cuda.device_count()
+    with pytest.warns(tp.UnusedDeviceWarning, match=r"every op runs on the CPU, so no op needed cuda:0; the pipeline runs on the CPU"):
+        loaded = tp.load(path, 0)
+    assert loaded.specs[0].device == "cpu" and next(loaded.op_module("my_cell2").parameters()).device.type == "cpu"
+    with pytest.warns(tp.UnusedDeviceWarning, match=rf"no op needed cuda:{count}, which this machine does not have"):
+        tp.load(path, count)  # a GPU that does not exist is fine when no op needs it
+
+
+def test_profile_counts_the_copies_to_and_from_the_gpu():
+    x, h = cell_inputs()
+    to_cpu = tp.trace(process_with(gpu_cell()), x, h).profile({"x": x, "h": h})
+    ((name, device, copies_in, copies_out),) = [(r.name, r.device, r.copies_in, r.copies_out) for r in to_cpu.rows]
+    assert (name, device, copies_in, copies_out) == ("my_cell2", "cuda:0", 2, 2)  # x, h in; both outputs out
+    xg, hg = x.to(CUDA0), h.to(CUDA0)
+    stays = tp.trace(process_with(gpu_cell(output_to_cpu=False)), xg, hg).profile({"x": xg, "h": hg})
+    assert [(r.copies_in, r.copies_out) for r in stays.rows] == [(0, 0)]
+    assert all(t.device == CUDA0 for t in stays.outputs)
+
+
+def test_warmup_on_the_gpu_leaves_the_first_real_call_fast(tmp_path):
+    path = tp.trace(process_with(gpu_cell()), *cell_inputs()).save(tmp_path / "gpu.pt")
+    loaded = tp.load(path, 0)
+    seconds = loaded.warmup()
+    feed = dict(zip(("x", "h"), cell_inputs()))
+    torch.cuda.synchronize()
+    start = time.perf_counter()
+    loaded.run(feed)  # in the same grad mode as the warm-up
+    torch.cuda.synchronize()
+    assert time.perf_counter() - start < max(seconds)
 
 
 def test_a_gpu_ordinal_beyond_the_device_count_is_refused(tmp_path):

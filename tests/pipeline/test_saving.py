@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -54,6 +55,72 @@ def test_save_into_a_directory_uses_pipeline_pt(tmp_path):
     path = cell_pipeline().save(tmp_path)
     assert path == os.path.join(str(tmp_path), "pipeline.pt")
     assert tp.load(tmp_path, "cpu").input_names == ("x", "h")
+
+
+def test_save_with_a_name_writes_matx_folder_with_a_spec_and_loads_back(tmp_path):
+    pipeline = cell_pipeline()
+    folder = tmp_path / "served"
+    path = pipeline.save(folder, "cell")  # Matx's save(folder, name): the folder is created
+    assert path == str(folder / "cell.pt")
+    assert sorted(os.listdir(folder)) == ["cell.json", "cell.pt"]
+    spec = json.loads((folder / "cell.json").read_text())
+    assert spec["archive"] == "cell.pt" and spec["name"] == "process" and spec["inputs"] == [
+        {"name": "x", "type": "Tensor"},
+        {"name": "h", "type": "Tensor"},
+    ]
+    assert spec["ops"] == tp.read_metadata(path)["ops"]
+    expected = pipeline.run(feed())
+    for where in (folder, folder / "cell.json", path):  # the folder, the spec, or the archive
+        loaded = tp.load(where, "cpu")
+        assert loaded.path == path
+        assert all(torch.equal(a, b) for a, b in zip(loaded.run(feed()), expected))
+    assert torch.jit.load(path)(*feed().values())[0].shape == (3, 4)  # still plain TorchScript
+
+
+def test_a_folder_of_several_pipelines_needs_a_name(tmp_path):
+    classify, x = classifier_pipeline()
+    cell_pipeline().save(tmp_path, "cell")
+    tp.trace(classify, x).save(tmp_path, "classify")
+    with pytest.raises(PipelineError, match=r"load\('.*'\): the folder holds several pipelines \['cell', 'classify'\]; pick one with name="):
+        tp.load(tmp_path, -1)
+    assert tp.load(tmp_path, -1, name="classify").name == "classify"
+    assert tp.read_metadata(tmp_path, name="cell")["name"] == "process"
+    with pytest.raises(PipelineError, match=r"name='other'\): the folder holds no pipeline of that name; it holds \['cell', 'classify'\]"):
+        tp.load(tmp_path, -1, name="other")
+    with pytest.raises(PipelineError, match=r"name='cell'\): name= picks a pipeline inside a folder, but '.*cell.pt' is not a folder"):
+        tp.load(tmp_path / "cell.pt", -1, name="cell")
+
+
+def test_a_one_file_save_into_a_folder_is_found_beside_specs(tmp_path):
+    cell_pipeline().save(tmp_path)  # pipeline.pt, the one-file form into a directory
+    assert tp.load(tmp_path, -1).path == str(tmp_path / "pipeline.pt")
+    cell_pipeline().save(tmp_path, "cell")
+    with pytest.raises(PipelineError, match=r"several pipelines \['cell', 'pipeline'\]"):
+        tp.load(tmp_path, -1)
+    assert tp.load(tmp_path, -1, name="pipeline").path == str(tmp_path / "pipeline.pt")
+
+
+@pytest.mark.parametrize("name", ["", "  ", "../up", "sub/cell", ".hidden", " cell", 3])
+def test_the_folder_form_refuses_a_name_that_is_not_a_file_stem(name, tmp_path):
+    with pytest.raises(PipelineError, match=r"Pipeline.save\('.*', .*\): the name (must be a non-empty string|is a file stem inside the folder)"):
+        cell_pipeline().save(tmp_path / "served", name)
+    assert not (tmp_path / "served").exists()
+
+
+def test_the_folder_form_refuses_a_file_or_a_missing_parent(tmp_path):
+    (tmp_path / "taken").write_text("x")
+    with pytest.raises(PipelineError, match=r"Pipeline.save\('.*taken', 'cell'\): '.*taken' is a file, and the folder form writes into a folder"):
+        cell_pipeline().save(tmp_path / "taken", "cell")
+    with pytest.raises(PipelineError, match=r"Pipeline.save\('.*a/b', 'cell'\): the folder '.*a' does not exist; create it first"):
+        cell_pipeline().save(tmp_path / "a" / "b", "cell")
+    with pytest.raises(PipelineError, match=r"load\('.*'\): the folder holds no saved pipeline \(no .json spec, no pipeline.pt\)"):
+        tp.load(tmp_path, -1)
+    (tmp_path / "odd.json").write_text('{"format": "other"}')
+    with pytest.raises(PipelineError, match=r"'.*odd.json' is not a toolkit pipeline spec"):
+        tp.load(tmp_path / "odd.json", -1)
+    (tmp_path / "escape.json").write_text('{"format": "toolkit.pipeline", "archive": "../elsewhere.pt"}')
+    with pytest.raises(PipelineError, match=r"the spec names the archive '../elsewhere.pt' outside its folder"):
+        tp.load(tmp_path / "escape.json", -1)
 
 
 def test_save_overwrites_atomically_and_refuses_a_missing_folder(tmp_path):
@@ -144,11 +211,41 @@ def test_load_needs_a_device(tmp_path):
         tp.load(path, "tpu")
 
 
-@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the error of a machine without CUDA")
-def test_load_on_a_gpu_without_cuda_is_a_device_error(tmp_path):
+# Matx remark 1: a CPU op ignores the load device; only an op that needs a device may miss it.
+@pytest.mark.parametrize("device", [0, "cuda:0", "cuda:1", torch.device("cuda", 3)])
+def test_an_all_cpu_pipeline_loads_on_any_gpu_spec_with_a_note(device, tmp_path):
+    pipeline = cell_pipeline()
+    path = pipeline.save(tmp_path / "p.pt")
+    label = tp.resolve_device(device)
+    with pytest.warns(tp.UnusedDeviceWarning, match=rf"load\('.*p.pt', device={re.escape(repr(device))}\): every op runs on the CPU, so no op needed {label}") as caught:
+        loaded = tp.load(path, device)
+    (note,) = loaded.notes
+    assert [str(w.message) for w in caught if issubclass(w.category, tp.UnusedDeviceWarning)] == [note]
+    assert note.endswith("the pipeline runs on the CPU (Matx: a CPU op ignores the load device).")
+    assert [spec.device for spec in loaded.specs] == ["cpu"] and loaded.module.my_cell2_device == torch.device("cpu")
+    assert all(torch.equal(a, b) for a, b in zip(loaded.run(feed()), pipeline.run(feed())))
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the note of a machine without CUDA")
+def test_the_note_says_when_the_unused_device_is_missing_here(tmp_path):
     path = cell_pipeline().save(tmp_path / "p.pt")
-    with pytest.raises(DeviceError, match=r"load\('.*p.pt', device='cuda:1'\) asks for cuda:1, but this machine has no usable CUDA"):
+    with pytest.warns(tp.UnusedDeviceWarning, match=r"no op needed cuda:0, which this machine does not have; the pipeline runs on the CPU"):
+        tp.load(path, 0)
+
+
+def test_a_cpu_load_gives_no_note(tmp_path, recwarn):
+    loaded = tp.load(cell_pipeline().save(tmp_path / "p.pt"), -1)
+    assert loaded.notes == ()
+    assert not [w for w in recwarn if issubclass(w.category, tp.UnusedDeviceWarning)]
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the error of a machine without CUDA")
+def test_a_gpu_op_loaded_on_a_missing_gpu_is_a_device_error(tmp_path):
+    path = _claim_gpu(cell_pipeline()).save(tmp_path / "gpu.pt")
+    with pytest.raises(DeviceError, match=r"load\('.*gpu.pt', device='cuda:1'\) asks for cuda:1, but this machine has no usable CUDA"):
         tp.load(path, "cuda:1")
+    with pytest.raises(DeviceError, match=r"load\('.*gpu.pt', device=0\) asks for cuda:0, but this machine has no usable CUDA"):
+        tp.load(path, 0)
 
 
 def test_load_reports_missing_foreign_and_non_pipeline_files(tmp_path):

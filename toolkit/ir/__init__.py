@@ -1,4 +1,4 @@
-"""A pure-Python, immutable model of TorchScript graphs (see :mod:`toolkit.ir.model`)."""
+"""A pure-Python, immutable model of TorchScript graphs and exported programs (see :mod:`toolkit.ir.model`)."""
 
 from toolkit.ir.build import graph
 from toolkit.ir.lint import lint

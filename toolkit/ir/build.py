@@ -33,6 +33,7 @@ import torch
 
 from toolkit.errors import NotTorchScriptError
 from toolkit.frames import is_library_path
+from toolkit.ir import build_export
 from toolkit.ir.codemap import with_code_lines
 from toolkit.ir.model import (
     ROOT_SCOPE,
@@ -102,7 +103,8 @@ def graph(obj: Any, method: str = "forward", *, inlined: bool = True) -> Graph:
     Args:
         obj: a ``torch.jit.ScriptModule`` (traced or scripted), a ``torch.jit.ScriptFunction``,
             a ``torch._C.Graph``, or any object with a ``.module`` attribute holding one of
-            those (a toolkit ``Pipeline``).
+            those (a toolkit ``Pipeline``); or a ``torch.export.ExportedProgram``, read by
+            :mod:`toolkit.ir.build_export` (``method`` and ``inlined`` do not apply to it).
         method: which method of a module to read.
         inlined: read the graph with submodule calls inlined (every aten op visible, grouped
             by module scope) or as torch stores it (one ``prim::CallMethod`` per submodule).
@@ -111,6 +113,8 @@ def graph(obj: Any, method: str = "forward", *, inlined: bool = True) -> Graph:
         NotTorchScriptError: ``obj`` is an ``nn.Module`` that was never traced or scripted, or
             not a TorchScript object at all, or has no such method.
     """
+    if build_export.is_exported_program(obj):
+        return build_export.graph(obj)
     module = getattr(obj, "module", None)
     if isinstance(module, torch.jit.ScriptModule) and not isinstance(obj, torch.nn.Module):
         obj = module
@@ -132,12 +136,14 @@ def graph(obj: Any, method: str = "forward", *, inlined: bool = True) -> Graph:
         raise NotTorchScriptError(
             f"{type(obj).__name__} is an eager nn.Module, not TorchScript, so it has no graph yet."
             " Fix: pass torch.jit.script(model) or torch.jit.trace(model, example_inputs), or use"
-            " toolkit.script(model) / toolkit.trace(model, example_inputs)."
+            " toolkit.script(model) / toolkit.trace(model, example_inputs); or export it:"
+            " torch.export.export(model, example_inputs) gives an ExportedProgram, which this reads too."
         )
     raise NotTorchScriptError(
-        f"cannot read a TorchScript graph from {type(obj).__name__!s} object {_short_repr(obj)}:"
-        " expected a torch.jit.ScriptModule, a torch.jit.ScriptFunction or a torch._C.Graph."
-        " Fix: trace or script it first (toolkit.trace / toolkit.script)."
+        f"cannot read a graph from {type(obj).__name__!s} object {_short_repr(obj)}:"
+        " expected TorchScript (a torch.jit.ScriptModule, a torch.jit.ScriptFunction or a torch._C.Graph)"
+        " or a torch.export.ExportedProgram."
+        " Fix: trace or script it first (toolkit.trace / toolkit.script), or export it (torch.export.export)."
     )
 
 

@@ -18,6 +18,9 @@ link can be recovered from the text alone, without reading torch's C++ graph obj
   the order still holds. When a module is called several times (one ``relu`` reused three
   times), matching wraps to the top of that code for the next call.
 
+An exported program needs none of this: its builder knows the line that assigns each FX
+node's name, and its nodes arrive with ``code_line`` set, which is used as it is.
+
 Plumbing (constants, list and tuple packing) prints as no token of its own and stays
 unmatched; so does anything the printer writes in an unexpected way. Unmatched means
 ``None``, never a wrong guess on purpose.
@@ -31,7 +34,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
-from toolkit.ir.model import Block, Graph, Node, NodeKind
+from toolkit.ir.model import Block, Graph, Node, NodeKind, Origin
 
 __all__ = ["CodeLine", "CodeMap", "map_code_lines", "with_code_lines"]
 
@@ -100,6 +103,10 @@ def map_code_lines(graph: Graph, codes: Mapping[ModulePath, str] | None = None) 
     """
     texts: dict[ModulePath, str] = {tuple(k): v for k, v in (codes or {}).items()}
     texts.setdefault((), graph.code)
+    if graph.origin is Origin.EXPORTED:
+        if texts[()] != graph.code:
+            return CodeMap()
+        return CodeMap(lines={n.id: CodeLine((), n.code_line) for n in graph.walk() if n.code_line is not None})
     cursors = {path: _Cursor(text.splitlines()) for path, text in texts.items() if text}
     owner = {node.id: (node.scope.path if graph.inlined else ()) for node in graph.walk()}
     home = _home_files(graph, owner)

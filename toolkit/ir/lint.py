@@ -11,7 +11,10 @@ Invariants:
        block or in an enclosing scope (SSA dominance along the block tree).
     4. ``prim::If`` has two blocks with equal output counts matching the node's outputs;
        ``prim::Loop`` has one block whose inputs are the counter plus the carried values
-       and whose outputs are the condition plus the carried values.
+       and whose outputs are the condition plus the carried values. An exported program's
+       ``torch.cond`` follows the ``If`` rule; its ``while_loop`` has a condition block that
+       returns one value and a body block that returns the node's outputs, both taking the
+       same inputs; its ``map`` has one body block that returns the node's outputs.
     5. Scopes name one type per path element plus the root (or none at all).
 """
 
@@ -87,6 +90,8 @@ def _check_blocks_shape(n, out: list[str]) -> None:
         for b in n.blocks:
             if len(b.outputs) != len(n.outputs):
                 out.append(f"prim::If {n.id} block {b.id} returns {len(b.outputs)} values for {len(n.outputs)} outputs")
+    elif n.kind is NodeKind.LOOP and n.op != "prim::Loop":
+        _check_exported_loop(n, out)
     elif n.kind is NodeKind.LOOP:
         if len(n.blocks) != 1:
             out.append(f"prim::Loop {n.id} has {len(n.blocks)} blocks, expected 1")
@@ -99,3 +104,25 @@ def _check_blocks_shape(n, out: list[str]) -> None:
             out.append(f"prim::Loop {n.id} body returns {len(body.outputs)} values for {carried} carried values")
         if len(n.outputs) != carried:
             out.append(f"prim::Loop {n.id} has {len(n.outputs)} outputs for {carried} carried values")
+
+
+_EXPORTED_LOOP_BLOCKS = {"higher_order::while_loop": 2, "higher_order::map_impl": 1}
+
+
+def _check_exported_loop(n, out: list[str]) -> None:
+    expected = _EXPORTED_LOOP_BLOCKS.get(n.op)
+    if expected is None:
+        out.append(f"loop {n.id} has op {n.op}, which is no loop the toolkit knows")
+        return
+    if len(n.blocks) != expected:
+        out.append(f"{n.op} {n.id} has {len(n.blocks)} blocks, expected {expected}")
+        return
+    body = n.blocks[-1]
+    if len(body.outputs) != len(n.outputs):
+        out.append(f"{n.op} {n.id} body returns {len(body.outputs)} values for {len(n.outputs)} outputs")
+    if expected == 2:
+        condition = n.blocks[0]
+        if len(condition.outputs) != 1:
+            out.append(f"{n.op} {n.id} condition returns {len(condition.outputs)} values, expected 1")
+        if len(condition.inputs) != len(body.inputs):
+            out.append(f"{n.op} {n.id} condition takes {len(condition.inputs)} inputs, body {len(body.inputs)}")

@@ -26,7 +26,7 @@ from typing import Any, Iterator, Mapping
 
 
 class NodeKind(enum.Enum):
-    """Every category of TorchScript node the toolkit distinguishes.
+    """Every category of TorchScript (or exported FX) node the toolkit distinguishes.
 
     The raw string (``aten::relu``, ``prim::If``) is kept on :attr:`Node.op`; this enum is the
     parsed category, so code never compares kind strings.
@@ -38,8 +38,10 @@ class NodeKind(enum.Enum):
         SET_ATTR: ``prim::SetAttr``: a module attribute written (scripted code only).
         CALL_METHOD: ``prim::CallMethod``: a call into a submodule method (not inlined).
         CALL_FUNCTION: ``prim::CallFunction``: a call to a scripted free function.
-        IF: ``prim::If`` with a then-block and an else-block.
-        LOOP: ``prim::Loop`` with a trip count, a condition and one body block.
+        IF: ``prim::If`` with a then-block and an else-block; in an exported program,
+            ``torch.cond`` (``higher_order::cond``) with its two branch subgraphs as the blocks.
+        LOOP: ``prim::Loop`` with a trip count, a condition and one body block; in an exported
+            program, ``while_loop`` (a condition block then a body block) or ``map`` (one body).
         LIST_CONSTRUCT / LIST_UNPACK / TUPLE_CONSTRUCT / TUPLE_UNPACK / TUPLE_INDEX /
         DICT_CONSTRUCT: container plumbing.
         PYTHON_OP: ``prim::PythonOp``: an opaque Python call baked into a trace.
@@ -78,6 +80,7 @@ class Origin(enum.Enum):
     SCRIPTED = "scripted"
     FUNCTION = "function"
     RAW_GRAPH = "raw_graph"
+    EXPORTED = "exported"
 
 
 @dataclass(frozen=True)
@@ -104,6 +107,31 @@ class SourceLocation:
 
 
 @dataclass(frozen=True)
+class SymbolicSize:
+    """A size torch.export left symbolic (``s0`` for a dynamic batch, ``u0`` for a data-dependent count).
+
+    Attributes:
+        dim: which dimension of the value's shape it is; ``None`` when the value itself is the
+            symbolic integer (a ``SymInt`` such as ``x.size(0)``).
+        expr: torch's expression for it (``s0``, ``2*s0``, ``u0``).
+        low, high: the range torch proved for a single symbol (``high`` ``None`` when unbounded);
+            both ``None`` for an expression of several symbols.
+    """
+
+    dim: int | None
+    expr: str
+    low: int | None = None
+    high: int | None = None
+
+    @property
+    def range_text(self) -> str:
+        """``s0 in [2, 1024]`` / ``u0 in [0, ∞)``, or the bare expression when no range is known."""
+        if self.low is None:
+            return self.expr
+        return f"{self.expr} in [{self.low}, {'∞)' if self.high is None else f'{self.high}]'}"
+
+
+@dataclass(frozen=True)
 class Value:
     """One SSA value.
 
@@ -114,6 +142,13 @@ class Value:
             ``Tensor``; ``__torch__.MyCell`` for modules).
         dtype: the tensor dtype (``float32``) where torch recorded one, else ``None``.
         shape: the tensor sizes where torch recorded them; ``None`` entries are unknown dims.
+        symbolic: the sizes an exported program keeps symbolic (their dims are ``None`` in
+            ``shape``), with the ranges torch proved; empty for TorchScript.
+        role: for a graph input or output of an exported program, what its graph signature says
+            it is (``parameter``, ``buffer``, ``constant``, ``user_input``, ``user_output``...);
+            ``""`` elsewhere.
+        target: for a parameter, buffer or constant input, its name in the module
+            (``linear.weight``); ``""`` elsewhere.
     """
 
     name: str
@@ -121,6 +156,9 @@ class Value:
     type: str
     dtype: str | None = None
     shape: tuple[int | None, ...] | None = None
+    symbolic: tuple[SymbolicSize, ...] = ()
+    role: str = ""
+    target: str = ""
 
     @property
     def is_tensor(self) -> bool:
@@ -132,7 +170,8 @@ class Value:
         """Shape as ``3×4`` (``?`` for unknown dims), or empty when unknown."""
         if self.shape is None:
             return ""
-        return "×".join("?" if d is None else str(d) for d in self.shape)
+        named = {s.dim: s.expr for s in self.symbolic if s.dim is not None}
+        return "×".join(named.get(i, "?") if d is None else str(d) for i, d in enumerate(self.shape))
 
 
 @dataclass(frozen=True)
@@ -242,7 +281,11 @@ class Graph:
         top: the graph's own block; its inputs are the method's parameters (``self`` first for
             a method) and its outputs the returned values.
         module_type: class name of the root module, or ``""``.
-        code: the TorchScript ``.code`` text of the method, or ``""`` for a raw graph.
+        code: the TorchScript ``.code`` text of the method, or ``""`` for a raw graph; for an
+            exported program, its graph module's Python code followed by each branch or loop
+            subgraph's code.
+        output_roles: for an exported program, the graph signature's kind of each output
+            (``user_output``, ``buffer_mutation``...), one per ``outputs`` entry; empty otherwise.
     """
 
     name: str
@@ -251,6 +294,7 @@ class Graph:
     top: Block
     module_type: str = ""
     code: str = ""
+    output_roles: tuple[str, ...] = ()
 
     # --- navigation ---------------------------------------------------------------------
     @property

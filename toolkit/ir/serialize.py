@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from toolkit.ir.model import Block, Graph, Node, NodeKind, Origin, Scope, SourceLocation, Value
+from toolkit.ir.model import Block, Graph, Node, NodeKind, Origin, Scope, SourceLocation, SymbolicSize, Value
 
 __all__ = ["graph_to_data", "graph_from_data"]
 
@@ -34,12 +34,27 @@ def _plain_in(value: Any) -> Any:
 
 
 def _value_out(v: Value) -> list:
-    return [v.name, v.debug_name, v.type, v.dtype, None if v.shape is None else list(v.shape)]
+    out: list = [v.name, v.debug_name, v.type, v.dtype, None if v.shape is None else list(v.shape)]
+    if v.symbolic or v.role or v.target:  # an exported program's extras, written only when present
+        out.append(
+            {"symbolic": [[s.dim, s.expr, s.low, s.high] for s in v.symbolic], "role": v.role, "target": v.target}
+        )
+    return out
 
 
 def _value_in(data: list) -> Value:
-    name, debug_name, type_text, dtype, shape = data
-    return Value(name=name, debug_name=debug_name, type=type_text, dtype=dtype, shape=None if shape is None else tuple(shape))
+    name, debug_name, type_text, dtype, shape = data[:5]
+    extra = data[5] if len(data) > 5 else {}
+    return Value(
+        name=name,
+        debug_name=debug_name,
+        type=type_text,
+        dtype=dtype,
+        shape=None if shape is None else tuple(shape),
+        symbolic=tuple(SymbolicSize(*item) for item in extra.get("symbolic", ())),
+        role=extra.get("role", ""),
+        target=extra.get("target", ""),
+    )
 
 
 def _block_out(b: Block) -> dict:
@@ -107,6 +122,7 @@ def graph_to_data(g: Graph) -> dict:
         "module_type": g.module_type,
         "code": g.code,
         "top": _block_out(g.top),
+        **({"output_roles": list(g.output_roles)} if g.output_roles else {}),
     }
 
 
@@ -119,4 +135,5 @@ def graph_from_data(data: dict) -> Graph:
         top=_block_in(data["top"]),
         module_type=data["module_type"],
         code=data["code"],
+        output_roles=tuple(data.get("output_roles", ())),
     )

@@ -6,6 +6,11 @@ accelerator segments, and returns a ScriptModule that ``torch.jit.save``/``load`
 with no import. ``analyze_model`` explains the same decisions without compiling, and
 ``plan_of(module)`` returns the plan of a partitioned module (also after loading it).
 
+``trace`` logs what it compiled and what falls back on the ``"toolkit.partition"`` logger (shown
+by default in a notebook kernel only; the rule is in :mod:`toolkit.partition.logs`), accepts
+neuron-cc's ``compiler_args`` with a note (:mod:`toolkit.partition.compiler_args`), and raises
+``toolkit.errors.FallbackError`` (also an ``AttributeError``) for ``fallback=False``.
+
 Imports torch only (no jupyter, widgets or graphviz): it runs on the GPU machines as is.
 """
 

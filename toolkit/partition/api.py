@@ -21,16 +21,19 @@ import torch
 
 from toolkit.analysis.partition.plan import BatchReport, PartitionPlan, plan_in, remember_plan
 from toolkit.analysis.partition.plan_codec import plan_to_json
-from toolkit.analysis.partition.proposal import Proposal, Target, propose
-from toolkit.analysis.partition.support import NodeInfo, SupportRule, UserFunction, as_rule, chain
+from toolkit.analysis.partition.proposal import Proposal, Role, Target, propose
+from toolkit.analysis.partition.support import NodeInfo, SupportRule, UserSelection, as_rule, profile
 from toolkit.capture import Captured
-from toolkit.errors import PartitionError
+from toolkit.analysis.partition.plan_report import accelerator_name
+from toolkit.errors import FallbackError, PartitionError
 from toolkit.ir.model import Graph
 from toolkit.partition.apply import GeneratedSources, apply_proposal, generated_sources
 from toolkit.partition.backends import CompilerOptions, magnitude, max_abs_diff
 from toolkit.partition.batch import check_batches, find_baked_constants, require_batch_major, traced_batch
 from toolkit.partition.capture import capture
 from toolkit.partition.codegen import chunked_batch_source
+from toolkit.partition.compiler_args import parse_compiler_args
+from toolkit.partition import logs
 from toolkit.partition.diagnostics import Notes
 from toolkit.words import plural
 
@@ -45,7 +48,9 @@ class PartitionOptions:
         supported: what the accelerator can run: ``None`` (the backend's real coverage), a
             profile name (``"cuda"``, ``"cpu"``, ``"neuron-like"``), a collection of op kinds,
             a support rule, or a predicate ``node -> bool``.
-        subgraph_builder_function: ``node -> bool``; False keeps the node on the CPU.
+        subgraph_builder_function: ``node -> bool``, torch-neuron's selection: True puts the node
+            on the accelerator (overriding ``supported``, within the backend's real coverage),
+            False keeps it on the CPU (see :class:`~toolkit.analysis.partition.support.UserSelection`).
         minimum_segment_size: accelerator segments with fewer compute ops fall back to the CPU.
         fallback: allow CPU fallback at all.
         dynamic_batch_size: accept any batch size on dimension 0.
@@ -75,7 +80,7 @@ class PartitionOptions:
         base = as_rule(self.supported, default=device.type)
         if self.subgraph_builder_function is None:
             return base
-        return chain(base, UserFunction(self.subgraph_builder_function))
+        return UserSelection(self.subgraph_builder_function, coverage=profile(device.type), default=base)
 
 
 def partition_options(options: PartitionOptions | None = None, **keywords: Any) -> PartitionOptions:
@@ -230,25 +235,35 @@ def trace(
             ``aten::`` op with tensor outputs on CUDA), a profile name (``"cuda"``, ``"cpu"``,
             ``"neuron-like"``), a set of op kinds (``{"aten::_convolution", ...}``), a rule from
             :mod:`toolkit.analysis.partition.support`, or a predicate ``node -> bool``.
-        subgraph_builder_function: called on every compute node; returning False keeps it on
-            the CPU. ``node.name`` is the tuple of module class names it sits in, root first,
-            so ``'ExampleConvolutionLayer' in node.name`` works; ``node.kind``, ``node.scope``,
-            ``node.path`` and ``node.source`` (file and line) are there too.
+        subgraph_builder_function: called on every compute node, it *is* the selection, as in
+            torch-neuron: True puts the node on the accelerator (even one ``supported`` leaves
+            out), False keeps it on the CPU (reason ``user-excluded``). Why: the seed defines it as
+            "whether it should be included in the fused Neuron graph", with the supported ops
+            only the default; a filter that could only exclude would make ``True`` a no-op. The
+            backend's real coverage still holds (a ``prim::`` op, or one with no tensor output,
+            stays on the CPU as ``unsupported``), and a node the device then fails on falls back
+            with its segment (``compile-failed``). ``node.name`` is the tuple of module class
+            names it sits in, root first, so ``'ExampleConvolutionLayer' in node.name`` works;
+            ``node.kind``, ``node.scope``, ``node.path`` and ``node.source`` are there too.
         minimum_segment_size: an accelerator segment with fewer *compute ops* runs on the CPU.
             Compute ops are ``aten`` operators that read or write tensor data. Views
             (``view``, ``reshape``, ``flatten``, ``permute``...), shape and scalar ops
             (``aten::size``, ``aten::Int``, ``prim::NumToTensor``), constants, attribute reads
             and list/tuple packing do not count.
         fallback: with False, any op that cannot run on the accelerator (or a segment that
-            fails to compile) raises :class:`~toolkit.errors.PartitionError` listing each op
-            and its reason, and ``minimum_segment_size`` is ignored.
+            fails to compile) raises :class:`~toolkit.errors.FallbackError` listing each op and
+            its reason, and ``minimum_segment_size`` is ignored. FallbackError is a
+            ``PartitionError`` and also the ``AttributeError`` torch-neuron documents.
         dynamic_batch_size: accept any batch size on dimension 0; checked against the eager
             model at batches 1, B, B+3 and 2B+1. Batch-baked constants are reported and the
             model then runs in chunks of the traced batch, as torch-neuron does.
         device: the accelerator: ``None`` is CUDA when available, else the CPU with a note.
-        compiler_args: passed to the segment compiler. The TorchScript compiler understands
-            ``["--reject-op", "aten::tanh"]``: refuse segments containing that op, to see the
-            compile-failure fallback on any machine.
+        compiler_args: a list of strings for the segment compiler. The TorchScript compiler acts
+            on ``["--reject-op", "aten::tanh"]`` (refuse segments containing that op, to see the
+            compile-failure fallback on any machine). neuron-cc's flags (the seed's
+            ``['--neuroncore-pipeline-cores', '4']``, ``--fast-math``...; the table is
+            :data:`toolkit.partition.compiler_args.NEURON_CC_FLAGS`) are accepted with a
+            note that they do not apply here; only malformed input is an error.
         compiler_timeout: seconds for compiling all segments; exceeding it raises
             :class:`~toolkit.partition.backends.CompileTimeout` (a ``subprocess.TimeoutExpired``).
         compiler_workdir: keep the generated source (``tsk_partition_*.py``), ``plan.txt`` and
@@ -264,7 +279,8 @@ def trace(
         ``toolkit.partition.plan_of(result)`` gives the plan.
 
     Raises:
-        PartitionError: bad options, ``fallback=False`` with CPU ops, or a dynamic-batch check
+        FallbackError: ``fallback=False`` and an op or segment would fall back to the CPU.
+        PartitionError: bad options (malformed ``compiler_args`` too), or a dynamic-batch check
             that fails.
         TracingError: ``torch.jit.trace`` failed.
     """
@@ -276,41 +292,59 @@ def trace(
         fallback=fallback,
         dynamic_batch_size=dynamic_batch_size,
     )
+    parsed_args = parse_compiler_args(compiler_args)
     compiler = CompilerOptions(args=tuple(compiler_args or ()), timeout=compiler_timeout, workdir=compiler_workdir)
+    logs.show_in_notebooks()
     notes = Notes()
     resolved = resolve_device(device, notes)
+    accelerator = accelerator_name(str(resolved))
+    for line in parsed_args.notes(str(resolved)):
+        notes.add(line)
     captured = capture(model, example_inputs, **trace_kwargs)
     if chosen.dynamic_batch_size:
         with torch.no_grad():
             require_batch_major(captured.module(*captured.example_inputs), traced_batch(captured.example_inputs))
     proposal, rule = _propose(captured, chosen, resolved)
+    compute = [n for n, role in proposal.roles.items() if role is Role.COMPUTE]
+    logs.log_start(
+        _describe(model),
+        compute_ops=len(compute),
+        kinds=len({proposal.graph.node(n).op for n in compute}),
+        device=str(resolved),
+    )
     if not chosen.fallback:
         cpu = _cpu_ops(proposal)
         if cpu:
-            raise PartitionError(
-                f"fallback=False, but {len(cpu)} operation(s) of {_describe(model)} cannot run on {resolved}:\n"
+            raise FallbackError(
+                f"fallback=False, but {len(cpu)} operation(s) of {_describe(model)} cannot run on {accelerator}:\n"
                 + "\n".join(cpu)
                 + "\nFix: allow CPU fallback (fallback=True), or widen supported= / subgraph_builder_function."
             )
     if not proposal.segments_on(Target.ACCELERATOR):
         notes.add(
-            f"no operation of {_describe(model)} runs on {resolved}: the model runs entirely on the CPU"
+            f"no operation of {_describe(model)} runs on {accelerator}: the model runs entirely as CPU fallback"
             f" ({plural(len([d for d in proposal.decisions.values() if d.target is Target.CPU]), 'CPU op')})."
             " See toolkit.partition.analyze_model(...) for the reason of each op."
         )
     compile_log: list[str] = []
+
+    def log_compile(line: str) -> None:
+        compile_log.append(line)
+        logs.logger.info("%s", line)
+
     with generated_sources(compiler.workdir) as sources:
         applied = apply_proposal(
-            captured, proposal, device=resolved, compiler_options=compiler, sources=sources, log=compile_log.append
+            captured, proposal, device=resolved, compiler_options=compiler, sources=sources, log=log_compile
         )
         if applied.failures:
             if not chosen.fallback:
-                raise PartitionError(
-                    f"fallback=False, but {len(applied.failures)} segment(s) failed to compile for {resolved}: "
+                raise FallbackError(
+                    f"fallback=False, but {len(applied.failures)} segment(s) failed to compile for {accelerator}: "
                     + "; ".join(f"segment {i}: {why}" for i, why in sorted(applied.failures.items()))
+                    + ". Fix: allow CPU fallback (fallback=True), or drop the op the compiler refuses."
                 )
             for index, why in sorted(applied.failures.items()):
-                notes.add(f"segment {index} failed to compile for {resolved} ({why}); falling back to the CPU for it")
+                notes.add(f"segment {index} failed to compile for {accelerator}: {why}; it runs as CPU fallback")
         build: Callable[[str], torch.jit.ScriptModule] = applied.stitch
         batch_report = None
         if chosen.dynamic_batch_size:
@@ -331,6 +365,7 @@ def trace(
             sources.write("plan.txt", plan.report() + "\n")
             sources.write("compile.log", "\n".join(compile_log) + "\n")
     remember_plan(module, plan, text=plan_text)
+    logs.log_result(plan)
     return module
 
 

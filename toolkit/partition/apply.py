@@ -35,6 +35,7 @@ from typing import Any, Callable, Iterator
 
 import torch
 
+from toolkit.analysis.partition.plan_report import accelerator_name
 from toolkit.analysis.partition.proposal import Proposal, Target, with_cpu_segments
 from toolkit.capture import Captured
 from toolkit.errors import PartitionError
@@ -243,7 +244,7 @@ def apply_proposal(
                 scripted=scripted[s.index],
             )
             compiled[s.index] = True
-            log(f"segment {s.index}: compiled for {device} ({s.compute_count} compute ops)")
+            log(f"segment {s.index}: compiled for {accelerator_name(str(device))} ({s.compute_count} compute ops)")
         except CompileFailure as failure:
             compiled[s.index] = False
             failures[s.index] = str(failure)

@@ -6,10 +6,9 @@ result. Any failure is a :class:`CompileFailure`, which the caller turns into a 
 with a warning, as torch-neuron does per subgraph ("falling back to native python function
 call").
 
-``compiler_args`` (torch-neuron passes them to ``neuron-cc``) understood here:
-
-- ``--reject-op KIND``: make the compiler refuse any segment containing op ``KIND``; a
-  teaching aid that shows the compile-failure fallback on any machine.
+``compiler_args`` are read by :mod:`toolkit.partition.compiler_args`: this compiler acts on
+``--reject-op KIND`` (refuse any segment containing op ``KIND``, a teaching aid that shows the
+compile-failure fallback on any machine); neuron-cc's own flags are accepted there with a note.
 """
 
 from __future__ import annotations
@@ -21,6 +20,7 @@ from typing import Any, Callable, Sequence
 import torch
 
 from toolkit.errors import PartitionError
+from toolkit.partition.compiler_args import parse_compiler_args
 
 __all__ = [
     "CompilerOptions",
@@ -59,7 +59,8 @@ class CompilerOptions:
     """torch-neuron's compiler plumbing, grouped.
 
     Attributes:
-        args: compiler arguments (see the module docstring).
+        args: compiler arguments, already checked by
+            :func:`~toolkit.partition.compiler_args.parse_compiler_args`.
         timeout: seconds allowed for compiling all segments; ``None`` for no limit.
         workdir: a folder to keep the generated source, the plan and the compile log in;
             ``None`` uses a temporary folder that is removed afterwards.
@@ -124,17 +125,7 @@ class TorchScriptCompiler:
 
     def __init__(self, device: torch.device, args: Sequence[str] = ()):
         self.device = device
-        self.rejected: set[str] = set()
-        items = list(args)
-        while items:
-            arg = items.pop(0)
-            if arg == "--reject-op" and items:
-                self.rejected.add(items.pop(0))
-            else:
-                raise PartitionError(
-                    f"unknown compiler argument {arg!r} in compiler_args={list(args)!r}. The TorchScript"
-                    " compiler understands '--reject-op KIND' (refuse segments containing op KIND)."
-                )
+        self.rejected: set[str] = set(parse_compiler_args(tuple(args)).rejected_ops)
         # Relative tolerance of the on-device check, meant to catch wrong results, not rounding:
         # TF32 convolutions (cuDNN's default) differ from the CPU in the third or fourth digit.
         self.rtol = 1e-5 if device.type == "cpu" else 1e-2

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import asdict, dataclass
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 import torch
 from torch import Tensor
@@ -25,6 +25,9 @@ from toolkit.errors import PipelineError
 from toolkit.pipeline.convert import as_input, describe, describe_inputs
 from toolkit.errors import FeedError
 from toolkit.pipeline.failures import TORCH_FAILURES, torch_message
+
+if TYPE_CHECKING:
+    from toolkit.pipeline.timing import PipelineSteps, ProfileTable
 
 __all__ = ["Pipeline", "PipelineInput", "PipelineOutput", "OpCall", "OpSpec"]
 
@@ -110,6 +113,8 @@ class Pipeline:
         outputs: the top-level outputs.
         specs: one :class:`OpSpec` per InferenceOp.
         path: the file it was loaded from, or None.
+        notes: what ``load`` wants you to know without it being an error, such as a GPU load
+            device that no op needed (Matx remark 1); empty for a traced pipeline.
     """
 
     def __init__(
@@ -124,6 +129,8 @@ class Pipeline:
         example_inputs: tuple[Any, ...],
         example_outputs: Any,
         path: str | None = None,
+        notes: tuple[str, ...] = (),
+        steps: "PipelineSteps | None" = None,
     ) -> None:
         self.module = module
         self.name = name
@@ -136,6 +143,9 @@ class Pipeline:
         self.example_outputs = example_outputs
         """What ``fn`` returned eagerly on them (``load`` checks moved ops against these)."""
         self.path = path
+        self.notes = notes
+        self._steps = steps
+        """The ``torch.fx.GraphModule`` that ``trace`` compiled (None after ``load``): what ``profile`` steps through."""
         self._input_names = tuple(item.name for item in inputs)
         self._input_set = frozenset(self._input_names)
         self._tensor_positions = tuple(i for i, item in enumerate(inputs) if item.type == "Tensor")
@@ -190,12 +200,25 @@ class Pipeline:
     def run(self, feed: Mapping[str, Any]) -> Any:
         """Runs the pipeline on ``feed``, a dict keyed by ``fn``'s parameter names.
 
-        Returns what ``fn`` returned: one value, or a tuple (list, dict) of values.
+        Returns what ``fn`` returned: one value, or a tuple (list, dict) of values. Tensor
+        outputs of every op are contiguous (the output rule), whatever the model returned.
 
         Raises:
             FeedError: missing or extra keys (the message lists the expected names), or a value
                 of the wrong type.
             PipelineError: the TorchScript code failed (the torch error is the ``__cause__``).
+        """
+        args = self.arguments(feed)
+        try:
+            return self._forward(*args)
+        except TORCH_FAILURES as error:
+            raise self._run_error(error, args) from error
+
+    def arguments(self, feed: Mapping[str, Any]) -> list[Any]:
+        """``feed`` checked and put in ``forward``'s order, arrays and DLPack objects made tensors.
+
+        Raises:
+            FeedError: as :meth:`run`.
         """
         try:
             keys_match = feed.keys() == self._input_set
@@ -210,10 +233,7 @@ class Pipeline:
         for position in self._tensor_positions:
             if type(args[position]) is not Tensor:
                 args[position] = self._tensor_input(position, args[position])
-        try:
-            return self._forward(*args)
-        except TORCH_FAILURES as error:
-            raise self._run_error(error, args) from error
+        return args
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         """``pipeline(x=..., h=...)``: the same as ``run(dict(x=..., h=...))``.
@@ -266,13 +286,50 @@ class Pipeline:
         )
 
     # --- saving -----------------------------------------------------------------------------
-    def save(self, path: str | os.PathLike) -> str:
-        """Writes the pipeline to one file (atomically); returns the path written.
+    def save(self, path: str | os.PathLike, name: str | None = None) -> str:
+        """Writes the pipeline atomically; returns the path of the TorchScript archive written.
 
-        The file is a TorchScript archive (``torch.jit.load`` runs it) with the metadata and
-        the example inputs as extra files. ``path`` may be an existing directory, in which case
-        the file is ``<path>/pipeline.pt`` (Matx saved into a folder).
+        One rule picks the form: **without a name, one file; with a name, Matx's folder.**
+
+        * ``save("p.pt")`` writes the one file ``p.pt`` (an existing directory gets
+          ``<dir>/pipeline.pt``);
+        * ``save("served", "classify")`` creates the folder ``served`` if needed and writes
+          ``served/classify.pt`` (the same archive) and ``served/classify.json`` (its spec).
+
+        The archive is a TorchScript file (``torch.jit.load`` runs it) with the metadata and
+        the example inputs as extra files; :func:`toolkit.pipeline.load` reads either form.
         """
         from toolkit.pipeline.saving import save
 
-        return save(self, path)
+        return save(self, path, name)
+
+    # --- warming up and profiling -------------------------------------------------------------
+    def warmup(self, feed: Mapping[str, Any] | None = None, *, runs: int = 2) -> tuple[float, ...]:
+        """Runs the pipeline ``runs`` times so that the first real call is not the slow one.
+
+        TorchScript's profiling executor records the first call of a graph and optimises it on
+        a later one; until then calls are slower (and on a GPU the first call also pays for
+        the CUDA context and kernel loading). Two runs cover both.
+
+        Args:
+            feed: the inputs to run on; by default the example inputs ``trace`` recorded (and
+                ``save`` stored).
+            runs: how many runs, at least 1.
+
+        Returns:
+            Each run's wall time in seconds, in order (GPU work included: it synchronises).
+
+        Raises:
+            PipelineError: ``runs`` is not a positive int, or a run failed.
+            FeedError: the feed does not fit the pipeline.
+        """
+        from toolkit.pipeline.timing import time_runs
+
+        chosen = dict(zip(self._input_names, self.example_inputs)) if feed is None else feed
+        return time_runs(lambda: self.run(chosen), runs=runs, what=f"pipeline {self.name!r}.warmup()")
+
+    def profile(self, feed: Mapping[str, Any] | None = None, *, warmup: int = 2) -> "ProfileTable":
+        """Times each op call of one run: :func:`toolkit.pipeline.profile` (see there)."""
+        from toolkit.pipeline.timing import profile
+
+        return profile(self, feed, warmup=warmup)

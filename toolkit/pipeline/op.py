@@ -244,6 +244,33 @@ class InferenceOp:
             "and count. The TorchScript traceback is in this error's __cause__."
         )
 
+    def warmup(self, *inputs: Any, runs: int = 2) -> tuple[float, ...]:
+        """Calls the op ``runs`` times so that the first real call is not the slow one.
+
+        The first calls of a TorchScript graph are profiled and then optimised, and on a GPU
+        the first call also loads kernels; ``runs=2`` covers both.
+
+        Args:
+            *inputs: the arguments to call with; by default :attr:`example_inputs`.
+            runs: how many calls, at least 1.
+
+        Returns:
+            Each call's wall time in seconds, in order (GPU work included: it synchronises).
+
+        Raises:
+            PipelineError: no inputs and no example inputs yet, ``runs`` is not a positive int,
+                or a call failed.
+        """
+        from toolkit.pipeline.timing import time_runs
+
+        arguments = inputs or self.example_inputs
+        if arguments is None:
+            raise PipelineError(
+                f"InferenceOp {self._name!r}.warmup() has no inputs to run: pass them (op.warmup(x, h)), or build the "
+                "op with script(..., example_inputs=(...)) or call it once first."
+            )
+        return time_runs(lambda: self(*arguments), runs=runs, what=f"InferenceOp {self._name!r}.warmup()")
+
     # --- preparing --------------------------------------------------------------------------
     def prepare(self, *example_inputs: Any) -> "InferenceOp":
         """Traces a pending ``nn.Module``/function on ``example_inputs`` now; returns ``self``.

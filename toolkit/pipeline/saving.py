@@ -1,24 +1,36 @@
-"""Saving a Pipeline to one file, and loading it on a device by Matx's rules, made exact.
+"""Saving a Pipeline (one file, or Matx's folder with a spec name), and loading it by Matx's device rules.
 
-The file is a TorchScript archive (``torch.jit.save``) with two extra files:
+Two forms, and one rule for which you get: **the form depends only on whether you pass a name.**
+
+* ``save(path)``: one file at ``path`` (an existing directory gets ``path/pipeline.pt``);
+* ``save(folder, name)``: Matx's layout. ``folder`` (created if missing) holds ``name.pt``, the
+  same one-file archive, and ``name.json``, its spec: the metadata as plain JSON, readable
+  without torch. A folder may hold several pipelines, one spec each.
+
+Both return the path of the archive, the file ``torch.jit.load`` runs. The archive is a
+TorchScript file (``torch.jit.save``) with two extra files:
 
 * ``toolkit/meta.json``: format version, input and output names, every op's attribute,
   device, traced device, ``output_to_cpu`` and baked devices, the op calls, and the torch and
   toolkit versions that wrote it;
 * ``toolkit/examples.pt``: the example inputs and the eager outputs (``torch.save``), used to
-  check an op that ``load`` had to move.
+  check an op that ``load`` had to move and by ``Pipeline.warmup``.
 
-``torch.jit.load(path)`` (or libtorch's ``torch::jit::load``) runs the file as it is: ops stay
-on the devices they were saved on. ``load(path, device)`` applies the device rules:
+``torch.jit.load(path)`` (or libtorch's ``torch::jit::load``) runs the archive as it is: ops
+stay on the devices they were saved on. ``load(path, device)`` reads either form (an archive,
+a spec, or a folder) and applies the device rules:
 
 =====================================  =====================================================
 op / load device                        result
 =====================================  =====================================================
-CPU op, any load device                 stays on the CPU
+CPU op, any load device                 stays on the CPU; when no op runs on a GPU, a GPU
+                                        load device is not needed (it need not exist): the
+                                        pipeline loads with an ``UnusedDeviceWarning``, whose
+                                        text is also in ``Pipeline.notes`` (Matx remark 1)
 GPU op, loaded on ``cuda:j``            moved to ``cuda:j`` (logical torch ordinal)
 GPU op, loaded on the CPU               ``DeviceError`` naming the op; ``allow_gpu_to_cpu=True``
                                         moves it and checks it on the stored examples
-``cuda:j`` that does not exist          ``DeviceError``
+GPU op, ``cuda:j`` does not exist       ``DeviceError``
 =====================================  =====================================================
 
 An op whose graph has device constants baked in is checked on the stored examples whenever it
@@ -31,6 +43,7 @@ import io
 import json
 import os
 import sys
+import warnings
 from typing import Any
 
 import torch
@@ -42,13 +55,30 @@ from toolkit.pipeline.container import OpCall, OpSpec, Pipeline, PipelineInput, 
 from toolkit.pipeline.devices import DeviceSpec, check_device_available, device_label, resolve_device
 from toolkit.pipeline.failures import torch_message
 
-__all__ = ["save", "load", "read_metadata", "FORMAT", "FORMAT_VERSION", "META_FILE", "EXAMPLES_FILE"]
+__all__ = [
+    "save",
+    "load",
+    "read_metadata",
+    "UnusedDeviceWarning",
+    "FORMAT",
+    "FORMAT_VERSION",
+    "META_FILE",
+    "EXAMPLES_FILE",
+    "SPEC_SUFFIX",
+]
 
 FORMAT = "toolkit.pipeline"
 FORMAT_VERSION = 1
 META_FILE = "toolkit/meta.json"
 EXAMPLES_FILE = "toolkit/examples.pt"
 DEFAULT_NAME = "pipeline.pt"
+ARCHIVE_SUFFIX = ".pt"
+SPEC_SUFFIX = ".json"
+"""A folder-form pipeline ``name`` is ``name.pt`` (the archive) beside ``name.json`` (its spec)."""
+
+
+class UnusedDeviceWarning(UserWarning):
+    """``load`` was given a GPU, but every op of the pipeline runs on the CPU, so none used it."""
 
 
 def _toolkit_version() -> str:
@@ -64,24 +94,65 @@ def _toolkit_version() -> str:
         return "unknown"
 
 
-def _target_file(path: str | os.PathLike) -> str:
-    location = os.fspath(path)
-    return os.path.join(location, DEFAULT_NAME) if os.path.isdir(location) else location
+def _check_name(name: object, *, folder: str) -> str:
+    """A folder-form name: a plain file stem (no folder part, no leading dot)."""
+    if not isinstance(name, str) or not name.strip():
+        raise PipelineError(
+            f"Pipeline.save({folder!r}, {name!r}): the name must be a non-empty string, the stem of the files "
+            "written into the folder (save(folder, 'classify') writes classify.pt and classify.json)."
+        )
+    if name != os.path.basename(name) or "/" in name or "\\" in name or name.startswith(".") or name != name.strip():
+        raise PipelineError(
+            f"Pipeline.save({folder!r}, {name!r}): the name is a file stem inside the folder, so it cannot hold a "
+            "folder separator, start with a dot or carry spaces at its ends; put folders in the first argument."
+        )
+    return name
 
 
-def save(pipeline: Pipeline, path: str | os.PathLike) -> str:
-    """Writes ``pipeline`` to ``path`` (or ``path/pipeline.pt`` for a directory), atomically.
-
-    Returns:
-        The path of the file written.
-
-    Raises:
-        PipelineError: the directory does not exist or cannot be written.
-    """
-    target = _target_file(path)
+def _parent_must_exist(target: str, *, call: str) -> None:
     folder = os.path.dirname(os.path.abspath(target))
     if not os.path.isdir(folder):
-        raise PipelineError(f"Pipeline.save({os.fspath(path)!r}): the folder {folder!r} does not exist; create it first.")
+        raise PipelineError(f"{call}: the folder {folder!r} does not exist; create it first.")
+
+
+def save(pipeline: Pipeline, path: str | os.PathLike, name: str | None = None) -> str:
+    """Writes ``pipeline`` atomically, as one file or (with ``name``) as Matx's folder.
+
+    Args:
+        pipeline: what to write.
+        path: without ``name``, the file to write (an existing directory gets
+            ``path/pipeline.pt``); with ``name``, the folder to write into (created if missing;
+            its parent must exist).
+        name: the spec name of the folder form: ``name.pt`` and ``name.json`` are written.
+
+    Returns:
+        The path of the archive written (what ``torch.jit.load`` and ``load`` read).
+
+    Raises:
+        PipelineError: a parent folder does not exist, ``path`` is a file where a folder is
+            wanted, or ``name`` is not a plain file stem.
+    """
+    location = os.fspath(path)
+    if name is None:
+        target = os.path.join(location, DEFAULT_NAME) if os.path.isdir(location) else location
+        _parent_must_exist(target, call=f"Pipeline.save({location!r})")
+        _, archive = _serialise(pipeline)
+        return write_atomically(target, archive)
+    stem = _check_name(name, folder=location)
+    call = f"Pipeline.save({location!r}, {name!r})"
+    if os.path.exists(location) and not os.path.isdir(location):
+        raise PipelineError(f"{call}: {location!r} is a file, and the folder form writes into a folder; pick another folder.")
+    _parent_must_exist(location, call=call)
+    os.makedirs(location, exist_ok=True)
+    meta, archive = _serialise(pipeline)
+    target = write_atomically(os.path.join(location, stem + ARCHIVE_SUFFIX), archive)
+    spec = {**meta, "archive": stem + ARCHIVE_SUFFIX}
+    write_atomically(os.path.join(location, stem + SPEC_SUFFIX), json.dumps(spec, indent=1, sort_keys=True) + "\n")
+    return target
+
+
+def _serialise(pipeline: Pipeline) -> tuple[dict[str, Any], bytes]:
+    """The metadata and the archive's bytes (serialised in memory, so a failing disk never meets torch's writer)."""
     meta = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -92,25 +163,88 @@ def save(pipeline: Pipeline, path: str | os.PathLike) -> str:
     examples = io.BytesIO()
     torch.save({"inputs": pipeline.example_inputs, "outputs": pipeline.example_outputs}, examples)
     extra = {META_FILE: json.dumps(meta, indent=1, sort_keys=True), EXAMPLES_FILE: examples.getvalue()}
-    archive = io.BytesIO()  # serialised in memory, so a failing disk never meets torch's writer
+    archive = io.BytesIO()
     torch.jit.save(pipeline.module, archive, _extra_files=extra)
-    return write_atomically(target, archive.getvalue())
+    return meta, archive.getvalue()
 
 
-def read_metadata(path: str | os.PathLike) -> dict[str, Any]:
-    """The metadata of a saved pipeline, without applying any device rule.
+def _is_spec(path: str) -> bool:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            spec = json.load(handle)
+    except (OSError, ValueError):
+        return False
+    return isinstance(spec, dict) and spec.get("format") == FORMAT and isinstance(spec.get("archive"), str)
+
+
+def _archive_of_spec(spec_path: str, *, shown: str) -> str:
+    if not _is_spec(spec_path):
+        raise PipelineError(
+            f"load({shown!r}): {spec_path!r} is not a toolkit pipeline spec (the {SPEC_SUFFIX} file that "
+            "Pipeline.save(folder, name) writes); pass the folder, or the .pt archive."
+        )
+    with open(spec_path, encoding="utf-8") as handle:
+        archive = json.load(handle)["archive"]
+    if archive != os.path.basename(archive):
+        raise PipelineError(f"load({shown!r}): the spec names the archive {archive!r} outside its folder; save the pipeline again.")
+    return os.path.join(os.path.dirname(spec_path), archive)
+
+
+def _pipelines_in(folder: str) -> dict[str, str]:
+    """The pipelines a folder holds: spec name -> archive (``pipeline`` for a one-file save into it)."""
+    found: dict[str, str] = {}
+    for entry in sorted(os.listdir(folder)):
+        candidate = os.path.join(folder, entry)
+        if entry.endswith(SPEC_SUFFIX) and _is_spec(candidate):
+            found[entry[: -len(SPEC_SUFFIX)]] = _archive_of_spec(candidate, shown=folder)
+    legacy = os.path.join(folder, DEFAULT_NAME)
+    if os.path.isfile(legacy):
+        found.setdefault(DEFAULT_NAME[: -len(ARCHIVE_SUFFIX)], legacy)
+    return found
+
+
+def _locate(path: str | os.PathLike, *, name: str | None) -> str:
+    """The archive that ``path`` (and ``name``) mean: an archive, a spec, or a folder."""
+    location = os.fspath(path)
+    if os.path.isdir(location):
+        found = _pipelines_in(location)
+        if name is not None:
+            if name not in found:
+                raise PipelineError(
+                    f"load({location!r}, name={name!r}): the folder holds no pipeline of that name; it holds "
+                    f"{sorted(found) or 'none'}."
+                )
+            return found[name]
+        if len(found) == 1:
+            return next(iter(found.values()))
+        if not found:
+            raise PipelineError(
+                f"load({location!r}): the folder holds no saved pipeline (no {SPEC_SUFFIX} spec, no {DEFAULT_NAME}); "
+                "pass the path Pipeline.save() returned."
+            )
+        raise PipelineError(
+            f"load({location!r}): the folder holds several pipelines {sorted(found)}; pick one with name=..."
+        )
+    if name is not None:
+        raise PipelineError(f"load({location!r}, name={name!r}): name= picks a pipeline inside a folder, but {location!r} is not a folder.")
+    if location.endswith(SPEC_SUFFIX) and os.path.isfile(location):
+        return _archive_of_spec(location, shown=location)
+    return location
+
+
+def read_metadata(path: str | os.PathLike, *, name: str | None = None) -> dict[str, Any]:
+    """The metadata of a saved pipeline (either form), without applying any device rule.
 
     Raises:
         PipelineError: no such file, not a TorchScript archive, or not a toolkit pipeline.
     """
-    _, meta, _ = _open(path)
+    _, meta, _ = _open(_locate(path, name=name))
     return meta
 
 
-def _open(path: str | os.PathLike) -> tuple[torch.jit.ScriptModule, dict[str, Any], bytes]:
-    location = _target_file(path)
+def _open(location: str) -> tuple[torch.jit.ScriptModule, dict[str, Any], bytes]:
     if not os.path.isfile(location):
-        raise PipelineError(f"load({os.fspath(path)!r}): no such file; pass the path Pipeline.save() returned.")
+        raise PipelineError(f"load({location!r}): no such file; pass the path Pipeline.save() returned.")
     extra: dict[str, Any] = {META_FILE: "", EXAMPLES_FILE: ""}  # torch.jit.load replaces each value with the file's bytes
     try:
         module = torch.jit.load(location, map_location="cpu", _extra_files=extra)
@@ -133,19 +267,38 @@ def _open(path: str | os.PathLike) -> tuple[torch.jit.ScriptModule, dict[str, An
     return module, meta, extra[EXAMPLES_FILE]
 
 
-def load(path: str | os.PathLike, device: DeviceSpec, *, allow_gpu_to_cpu: bool = False) -> Pipeline:
-    """Loads a saved pipeline, placing its ops by the device rules (see the module docstring).
+def _unused_device_note(target: torch.device, *, location: str, device: DeviceSpec) -> str:
+    try:
+        check_device_available(target)
+        where = ""
+    except DeviceError:
+        where = ", which this machine does not have"
+    return (
+        f"load({location!r}, device={device!r}): every op runs on the CPU, so no op needed {device_label(target)}"
+        f"{where}; the pipeline runs on the CPU (Matx: a CPU op ignores the load device)."
+    )
+
+
+def load(
+    path: str | os.PathLike, device: DeviceSpec, *, name: str | None = None, allow_gpu_to_cpu: bool = False
+) -> Pipeline:
+    """Loads a saved pipeline (either form), placing its ops by the device rules (module docstring).
 
     Args:
-        path: the file ``Pipeline.save`` wrote (or its directory).
+        path: the archive ``Pipeline.save`` returned, a folder-form spec (``name.json``), or a
+            folder (holding one pipeline, or pick one with ``name``).
         device: required, as in Matx: ``-1``/``"cpu"`` or ``N``/``"cuda:N"`` (logical ordinal).
+            Only GPU ops use it: a pipeline whose ops all run on the CPU loads on the CPU
+            whatever the device, even one this machine lacks; it then warns with
+            ``UnusedDeviceWarning`` and keeps the same text in ``Pipeline.notes``.
+        name: which pipeline of a folder holding several.
         allow_gpu_to_cpu: let GPU ops move to the CPU when ``device`` is the CPU; each moved op
             is then checked on the stored example inputs.
 
     Raises:
-        DeviceError: ``device`` does not exist here, a GPU op would land on the CPU without
-            ``allow_gpu_to_cpu``, or a moved op fails its check.
-        PipelineError: the file is missing, unreadable, or not a toolkit pipeline.
+        DeviceError: a GPU op needs ``device`` and it does not exist here, a GPU op would land
+            on the CPU without ``allow_gpu_to_cpu``, or a moved op fails its check.
+        PipelineError: the file or folder is missing, unreadable, or not a toolkit pipeline.
     """
     if device is None:
         raise DeviceError(
@@ -153,12 +306,12 @@ def load(path: str | os.PathLike, device: DeviceSpec, *, allow_gpu_to_cpu: bool 
             "N or 'cuda:N' for a GPU."
         )
     target = resolve_device(device, what=f"load(..., device={device!r})")
-    check_device_available(target, what=f"load({os.fspath(path)!r}, device={device!r})")
-    module, meta, raw_examples = _open(path)
-    location = _target_file(path)
+    location = _locate(path, name=name)
+    module, meta, raw_examples = _open(location)
     specs = [OpSpec(**{**spec, "baked_devices": tuple(spec["baked_devices"])}) for spec in meta["ops"]]
 
     gpu_ops = [spec for spec in specs if spec.device != "cpu"]
+    notes: list[str] = []
     if gpu_ops and target.type == "cpu" and not allow_gpu_to_cpu:
         names = ", ".join(f"{spec.attr!r} (on {spec.device})" for spec in gpu_ops)
         raise DeviceError(
@@ -166,6 +319,11 @@ def load(path: str | os.PathLike, device: DeviceSpec, *, allow_gpu_to_cpu: bool 
             "the CPU is undefined in Matx. Load it on a GPU (device=0 or 'cuda:0'), or pass allow_gpu_to_cpu=True "
             "to move those ops to the CPU and check them on the stored example inputs."
         )
+    if gpu_ops:
+        check_device_available(target, what=f"load({os.fspath(path)!r}, device={device!r})")
+    elif target.type != "cpu":
+        notes.append(_unused_device_note(target, location=location, device=device))
+        warnings.warn(UnusedDeviceWarning(notes[-1]), stacklevel=2)
 
     placed: list[OpSpec] = []
     moved: list[OpSpec] = []
@@ -200,6 +358,7 @@ def load(path: str | os.PathLike, device: DeviceSpec, *, allow_gpu_to_cpu: bool 
         example_inputs=tuple(examples["inputs"]),
         example_outputs=examples["outputs"],
         path=location,
+        notes=tuple(notes),
     )
     if moved:
         _check_moved(pipeline, moved, location)

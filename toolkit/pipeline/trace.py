@@ -45,6 +45,7 @@ from toolkit.pipeline.holders import script_quietly
 from toolkit.pipeline.jit_types import annotation_of_value, type_name_of_value
 from toolkit.pipeline.op import InferenceOp, op_name_for
 from toolkit.pipeline.recording import recording
+from toolkit.pipeline.timing import PipelineSteps
 
 __all__ = ["trace"]
 
@@ -75,6 +76,7 @@ class _PipelineTracer(fx.Tracer):
         self._parameter_attrs: dict[torch.Tensor, str] = {}
         self._used: set[str] = set()
         self._call_counts: dict[str, int] = {}
+        self.steps_of: dict[str, tuple[tuple[str, ...], str]] = {}
 
     # --- attribute names --------------------------------------------------------------------
     def _claim(self, hint: str, *, with_device: bool = False) -> str:
@@ -126,6 +128,7 @@ class _PipelineTracer(fx.Tracer):
         attr = self._op_attr(op)
         count = self._call_counts.get(attr, 0)
         self._call_counts[attr] = count + 1
+        emitted_before = len(self.graph.nodes)
         outputs, raw = emit_call(
             self._make,
             self._register_helper,
@@ -136,6 +139,8 @@ class _PipelineTracer(fx.Tracer):
             to_cpu=op.moves_outputs_to_cpu,
             call_name=attr if count == 0 else f"{attr}_{count}",
         )
+        emitted = tuple(node.name for node in list(self.graph.nodes)[emitted_before:])
+        self.steps_of[raw.node.name] = (emitted, raw.node.name)
         node = raw.node
         while node.op != "root":
             self.call_of[node] = raw.node.name
@@ -312,7 +317,8 @@ def trace(fn: Callable[..., Any], *example_args: Any, **example_kwargs: Any) -> 
             f"{graph_module.code.strip()}"
         ) from error
 
-    pipeline = _assemble(module, graph, tracer, name, parameters, annotations, example_values, expected)
+    steps = PipelineSteps(graph_module=graph_module, calls=dict(tracer.steps_of))
+    pipeline = _assemble(module, steps, tracer, name, parameters, example_values, expected)
     _check_against_eager(pipeline, expected, name)
     return pipeline
 
@@ -375,14 +381,14 @@ def _record(fn: Callable[..., Any], parameters: list[inspect.Parameter], name: s
 
 def _assemble(
     module: torch.jit.ScriptModule,
-    graph: fx.Graph,
+    steps: PipelineSteps,
     tracer: _PipelineTracer,
     name: str,
     parameters: list[inspect.Parameter],
-    annotations: list[Any],
     example_values: tuple[Any, ...],
     expected: Any,
 ) -> Pipeline:
+    graph = steps.graph_module.graph
     sources = _sources(graph, tracer.call_of)
     output_node = next(node for node in graph.nodes if node.op == "output")
     outputs = tuple(
@@ -427,6 +433,7 @@ def _assemble(
         calls=calls,
         example_inputs=example_values,
         example_outputs=expected,
+        steps=steps,
     )
 
 

@@ -19,7 +19,13 @@ _PRE_STYLE = (
     "overflow:auto;white-space:pre"
 )
 _NUMBER_STYLE = "display:inline-block;width:3em;color:#999;text-align:right;margin-right:1em;user-select:none"
-_MARK_BACKGROUND = {"highlight": "#fff59d", "lost": "#ffd6d6", "only-script": "#ffe3c2"}
+_MARK_BACKGROUND = {
+    "highlight": "#fff59d",
+    "lost": "#ffd6d6",
+    "only-script": "#ffe3c2",
+    "kept": "#d8f3dc",
+    "needs-cond": "#e4dcf5",
+}
 _TOKEN_STYLE = {
     "Keyword": "color:#7b52ab;font-weight:bold",
     "Name.Function": "color:#00695c",

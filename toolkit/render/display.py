@@ -207,6 +207,13 @@ def code_sections(obj: Any, *, graph: Graph | None = None, lost: Iterable[Node] 
     return tuple(sections)
 
 
+def exported_code_sections(g: Graph, *, marks: Mapping[int, tuple[str, ...]] | None = None) -> tuple[CodeSection, ...]:
+    """An exported program's code as one section: the text its nodes' ``code_line`` index."""
+    if not g.code:
+        return ()
+    return (CodeSection(title=f"{g.name} (torch.export)", path=(), text=g.code, marks=dict(marks or {})),)
+
+
 def _forward_code(module: Any) -> str:
     try:
         return module.code

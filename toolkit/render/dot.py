@@ -52,6 +52,8 @@ _BOX_MARK_STYLE = {
     "lost": 'fillcolor="#ffd6d6" color="#c0392b" penwidth=2',
     "only-script": 'fillcolor="#ffe3c2" color="#d35400" penwidth=2',
     "only-trace": 'fillcolor="#d6ecff" color="#1f6fb2" penwidth=2',
+    "kept": 'fillcolor="#d8f3dc" color="#2d6a4f" penwidth=2',
+    "needs-cond": 'fillcolor="#e4dcf5" color="#6a4c93" penwidth=2',
     "highlight": 'fillcolor="#fff59d" color="#f57f17" penwidth=3',
     "target-accelerator": 'fillcolor="#d8f3dc" color="#2d6a4f"',
     "target-cpu": 'fillcolor="#fde2c8" color="#b5651d"',
@@ -63,6 +65,8 @@ _EDGE_MARK_STYLE = {
 }
 _CLUSTER_MARK_STYLE = {
     "lost": 'color="#c0392b" penwidth=2 bgcolor="#fff0f0"',
+    "kept": 'color="#2d6a4f" penwidth=2 bgcolor="#f0fff4"',
+    "needs-cond": 'color="#6a4c93" penwidth=2 bgcolor="#f5f0ff"',
     "highlight": 'color="#f57f17" penwidth=3',
 }
 _INDENT = "  "

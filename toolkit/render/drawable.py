@@ -2,7 +2,7 @@
 
 ``toolkit.show``, ``to_dot`` and ``graph_view`` accept an IR :class:`~toolkit.ir.model.Graph`, a
 ScriptModule / ScriptFunction / ``torch.Graph`` (a C++ graph), a :class:`~toolkit.capture.Captured`, a
-pipeline of op calls, or a partitioned module or its
+``torch.export.ExportedProgram`` (its code is the program's own readable Python), a pipeline of op calls, or a partitioned module or its
 :class:`~toolkit.analysis.partition.plan.PartitionPlan`. Each kind is recognised here, in one
 :func:`functools.singledispatch` function, and becomes the same thing: the IR graph, the drawing
 built from it, and what the display may add (the module whose ``.code`` goes beside it, and
@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import singledispatch
 from typing import Any
+
+import torch
 
 from toolkit.analysis.partition.plan import PartitionPlan, plan_in
 from toolkit.capture import Captured
@@ -34,8 +36,8 @@ class Drawable:
     Attributes:
         graph: the IR graph behind the drawing.
         drawing: its boxes, clusters and edges.
-        code_owner: the ScriptModule whose TorchScript code a widget shows beside the graph,
-            or ``None`` for the graph's own code.
+        code_owner: the ScriptModule (or ExportedProgram) whose code a widget shows beside the
+            graph, or ``None`` for the graph's own code.
         is_interactive: whether every box is an IR node a widget can select (not so for a
             pipeline drawn per op call, nor for a partitioned model's placement picture).
     """
@@ -87,6 +89,12 @@ def _(obj: Captured, options: GraphOptions = GraphOptions()) -> Drawable:
     if plan_in(obj.module) is not None:
         return to_drawable(obj.module, options)
     return _traced_or_scripted(obj, options)
+
+
+@to_drawable.register
+def _(obj: torch.export.ExportedProgram, options: GraphOptions = GraphOptions()) -> Drawable:
+    graph = build.graph(obj)
+    return Drawable(graph, build_drawing(graph, marks=options.marks), code_owner=obj)
 
 
 @to_drawable.register

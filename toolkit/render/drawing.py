@@ -12,6 +12,10 @@ only what computes, and folds the rest into labels:
   holding its body, each with a small decision node labelled with its condition or trip count;
 - nodes are grouped in clusters by module scope, so a collapse can fold a submodule into one box.
 
+An exported program draws the same way: its parameters and buffers (graph inputs in its
+signature) become badges too, ``torch.cond`` an *if* cluster whose branches are its subgraphs,
+``while_loop`` and ``map`` loop clusters with one cluster per subgraph.
+
 The drawing is plain, JSON-ready data. It is the model every writer reads: which clusters are
 open is decided once over it (:mod:`toolkit.render.collapse`), and the DOT statements written
 from it (:mod:`toolkit.render.dot`) serve both the static SVG and the browser widget.
@@ -22,12 +26,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
+from toolkit.ir.build_export import BLOCK_ROLES
 from toolkit.ir.model import Block, Graph, Node, NodeKind, Value
 
 __all__ = ["Cluster", "Edge", "Drawing", "Box", "build_drawing"]
 
 _MAX_CONST_LINES = 3
 _MAX_CONST_CHARS = 28
+# An exported program's graph inputs that are the module's state, not the caller's data.
+_STATE_ROLES = frozenset({"parameter", "buffer", "constant_tensor", "custom_obj"})
+# How an exported program's control flow is titled (its source line is the whole call).
+_EXPORTED_TITLES = {
+    "higher_order::cond": "torch.cond",
+    "higher_order::while_loop": "while_loop",
+    "higher_order::map_impl": "map",
+}
 
 
 @dataclass(frozen=True)
@@ -144,6 +157,9 @@ def build_drawing(g: Graph, *, marks: Mapping[str, Iterable[str]] | None = None)
         if _is_module_value(v):
             walk.module_values.add(v.name)
             continue
+        if v.role in _STATE_ROLES:  # an exported program's weights: a badge on their user, as GetAttr
+            walk.badges[v.name] = f"⚙ {v.target or v.name}"
+            continue
         node_id = f"in:{v.name}"
         walk.nodes.append(
             Box(
@@ -246,7 +262,9 @@ def _visit_control_flow(walk: _Walk, n: Node, *, cluster: str, marks: tuple[str,
     segment = f"{'if' if is_if else 'loop'}:{n.id}"
     key = f"{cluster}/{segment}" if cluster else segment
     source_text = n.source.text if n.source and n.source.text else ""
-    if is_if:
+    if n.op in _EXPORTED_TITLES:
+        title = _EXPORTED_TITLES[n.op]
+    elif is_if:
         title = source_text.rstrip(":") if source_text.startswith("if") else "if"
     else:
         trip = walk.constants.get(n.inputs[0]) if n.inputs else None
@@ -271,6 +289,7 @@ def _visit_control_flow(walk: _Walk, n: Node, *, cluster: str, marks: tuple[str,
                 key=block_key, kind="then" if index == 0 else "else",
                 label="then" if index == 0 else "else", parent=key, module_depth=depth,
             )
+            _bind_block_inputs(walk, n, block)
             _walk_block(walk, block, cluster=block_key, base_scope=n.scope.path)
         for position, out in enumerate(n.outputs):
             sources: tuple[str, ...] = ()
@@ -279,6 +298,9 @@ def _visit_control_flow(walk: _Walk, n: Node, *, cluster: str, marks: tuple[str,
             walk.producers[out.name] = _unique(sources or (n.id,))
         return
 
+    if n.op != "prim::Loop":
+        _visit_exported_loop(walk, n, key=key, depth=depth)
+        return
     body = n.blocks[0]
     body_key = f"{key}/b:{body.id}"
     walk.clusters[body_key] = Cluster(key=body_key, kind="body", label="body", parent=key, module_depth=depth)
@@ -291,6 +313,34 @@ def _visit_control_flow(walk: _Walk, n: Node, *, cluster: str, marks: tuple[str,
     _walk_block(walk, body, cluster=body_key, base_scope=n.scope.path)
     for out, returned in zip(n.outputs, body.outputs[1:]):
         walk.producers[out.name] = _sources(walk, (returned,)) or (n.id,)
+
+
+def _bind_block_inputs(walk: _Walk, n: Node, block: Block) -> None:
+    """An exported subgraph's parameters are the node's last inputs (``torch.cond``'s operands)."""
+    if not block.inputs:
+        return
+    for param, operand in zip(block.inputs, n.inputs[-len(block.inputs):]):
+        walk.producers[param.name] = _sources(walk, (operand,)) or (n.id,)
+
+
+def _visit_exported_loop(walk: _Walk, n: Node, *, key: str, depth: int) -> None:
+    """``while_loop`` (a condition block, then the body) or ``map`` (a body): one cluster per block."""
+    roles = BLOCK_ROLES.get(n.op, ())
+    carried = n.inputs[-len(n.blocks[-1].inputs):] if n.blocks and n.blocks[-1].inputs else ()
+    for initial in carried:
+        for src in _sources(walk, (initial,)):
+            _edge(walk, src, n.id, _shape_of(walk, initial))
+    for index, block in enumerate(n.blocks):
+        block_key = f"{key}/b:{block.id}"
+        label = roles[index] if index < len(roles) else f"block {index}"
+        walk.clusters[block_key] = Cluster(key=block_key, kind="body", label=label, parent=key, module_depth=depth)
+        for param in block.inputs:
+            walk.producers[param.name] = (n.id,)
+        _walk_block(walk, block, cluster=block_key, base_scope=n.scope.path)
+    body = n.blocks[-1] if n.blocks else None
+    for position, out in enumerate(n.outputs):
+        returned = body.outputs[position] if body is not None and position < len(body.outputs) else None
+        walk.producers[out.name] = (_sources(walk, (returned,)) if returned else ()) or (n.id,)
 
 
 def _module_cluster(walk: _Walk, n: Node, *, cluster: str, base_scope: tuple[str, ...]) -> str:
@@ -342,6 +392,7 @@ def _label_and_inputs(walk: _Walk, n: Node) -> tuple[tuple[str, ...], list[str]]
             continue
         else:
             data.append(name)
+    consts.extend(n.attributes.get("constants", ()) if n.attributes.get("fx_name") else ())
     shown = consts[:_MAX_CONST_LINES]
     lines.extend(shown)
     if len(consts) > len(shown):
@@ -377,7 +428,7 @@ def _shape_of(walk: _Walk, name: str) -> str:
 
 
 def _is_module_value(v: Value) -> bool:
-    return v.type.startswith("__torch__") and not v.is_tensor
+    return (v.type.startswith("__torch__") and not v.is_tensor) or v.type == "GraphModule"
 
 
 def _value_type_text(v: Value) -> str:

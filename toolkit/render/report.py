@@ -19,7 +19,7 @@ from toolkit.render.mime import filter_bundle
 if TYPE_CHECKING:  # pragma: no cover - import for type hints only
     from toolkit.analysis.lost_flow.check import TraceReport
 
-__all__ = ["display_file", "report_bundle", "report_html", "report_text"]
+__all__ = ["display_file", "inline_code_html", "report_bundle", "report_html", "report_text", "source_snippet_html"]
 
 _CELL_FILE = re.compile(r"(ipykernel_\d+[/\\]\d+\.py$)|(^<ipython-input-)")
 _SEVERITY_STYLE = {
@@ -83,17 +83,21 @@ def report_text(report: "TraceReport") -> str:
     return "\n".join(lines)
 
 
-def _snippet(finding: Finding, context: int = 2) -> str:
+def source_snippet_html(file: str, line: int, *, highlight: str, context: int = 2) -> str:
+    """The lines around ``file:line`` as numbered HTML, that line marked with ``highlight`` (a CSS colour).
+
+    Shared by the trace report and the scripting report, so both show a student's code the same way.
+    """
     rows = []
-    for number in range(max(1, finding.line - context), finding.line + context + 1):
-        text = linecache.getline(finding.file, number)
+    for number in range(max(1, line - context), line + context + 1):
+        text = linecache.getline(file, number)
         if not text:
             continue
-        mark = number == finding.line
-        background = _SEVERITY_STYLE[finding.severity][1] if mark else "transparent"
+        mark = number == line
+        background = highlight if mark else "transparent"
         weight = "bold" if mark else "normal"
         rows.append(
-            f"<div style='background:{background};font-weight:{weight};white-space:pre'>"
+            f"<div style='background:{html.escape(background, quote=True)};font-weight:{weight};white-space:pre'>"
             f"<span style='color:#888;display:inline-block;width:3.5em'>{number}</span>"
             f"{html.escape(text.rstrip())}</div>"
         )
@@ -106,6 +110,10 @@ def _snippet(finding: Finding, context: int = 2) -> str:
     )
 
 
+def _snippet(finding: Finding) -> str:
+    return source_snippet_html(finding.file, finding.line, highlight=_SEVERITY_STYLE[finding.severity][1])
+
+
 def _finding_html(finding: Finding) -> str:
     color, background = _SEVERITY_STYLE[finding.severity]
     rows = [("what", finding.what), ("why", finding.why), ("fix", finding.fix)]
@@ -113,9 +121,11 @@ def _finding_html(finding: Finding) -> str:
         cx = finding.counterexample
         rows.append(("counterexample", f"{cx.input} ({cx.shapes}): eager {cx.eager}; traced {cx.traced}"))
     rows.append(("evidence", ", ".join(finding.evidence)))
+    if finding.export is not None:
+        rows.append(("how torch.export sees this line", str(finding.export)))
     table = "".join(
         f"<tr><td style='vertical-align:top;padding-right:8px;color:#555'><b>{key}</b></td>"
-        f"<td style='text-align:left'>{_inline_code(value)}</td></tr>"
+        f"<td style='text-align:left'>{inline_code_html(value)}</td></tr>"
         for key, value in rows
     )
     return (
@@ -127,7 +137,7 @@ def _finding_html(finding: Finding) -> str:
     )
 
 
-def _inline_code(text: str) -> str:
+def inline_code_html(text: str) -> str:
     """Escape ``text`` and render its `backticks` as code."""
     parts = html.escape(text).split("`")
     return "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(parts))
@@ -137,11 +147,11 @@ def report_html(report: "TraceReport") -> str:
     """The notebook view of a report."""
     ok = report.ok
     color = "#2e7d32" if ok else "#c0392b"
-    status = "".join(f"<div>{_inline_code(line)}</div>" for line in _status_lines(report))
+    status = "".join(f"<div>{inline_code_html(line)}</div>" for line in _status_lines(report))
     findings = "".join(_finding_html(f) for f in report.findings)
     checks = "".join(
         f"<tr><td>{html.escape(run.kind)}</td><td>{html.escape(run.label)}</td>"
-        f"<td>{html.escape(run.status)}</td><td>{_inline_code(run.detail)}</td></tr>"
+        f"<td>{html.escape(run.status)}</td><td>{inline_code_html(run.detail)}</td></tr>"
         for run in report.runs
     )
     details = (

@@ -19,6 +19,8 @@ from toolkit.analysis.partition.support import (
     allow_ops,
     profile,
     UserFunction,
+    UserSelection,
+    Verdict,
 )
 from toolkit.errors import PartitionError
 from toolkit.ir import graph
@@ -108,3 +110,17 @@ def test_bad_support_specs_say_what_to_pass():
 def test_profiles_are_fresh_rules():
     assert profile("cuda").label == "cuda" and profile("cpu").label == "cpu"
     assert isinstance(profile("torchscript"), TorchScriptCoverage)
+
+
+def test_user_selection_true_overrides_supported_but_not_the_backend_coverage(seed_nodes):
+    conv, mul = seed_nodes["aten::_convolution"], seed_nodes["aten::mul"]
+    only_add = allow_ops({"aten::add"})
+    selection = UserSelection(lambda n: True, coverage=profile("cpu"), default=only_add)
+    assert not only_add(conv).supported and selection(conv).supported
+    assert selection.label == "subgraph_builder_function (over allow-list)"
+    custom = type(mul)(**{**mul.__dict__, "kind": "quantized::mul"})
+    verdict = selection(custom)
+    assert verdict.reason is Reason.UNSUPPORTED and "quantized::" in verdict.detail
+    refusing = UserSelection(lambda n: n.kind != "aten::mul", coverage=profile("cpu"), default=profile("cpu"))
+    assert refusing(conv).supported
+    assert refusing(mul) == Verdict(False, Reason.USER_EXCLUDED, "subgraph_builder_function returned False for aten::mul")

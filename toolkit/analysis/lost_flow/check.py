@@ -16,7 +16,9 @@ failing input, combining, from cheap to expensive:
    (:mod:`.boundary`), then values, sizes, rank, another device, optional arguments,
    repeated calls and the train -> eval flip (:mod:`.variants`);
 5. localisation by diffing escape values between the example and the counterexample
-   (:mod:`.localise`).
+   (:mod:`.localise`);
+6. how torch.export sees each finding: the model exported once (``strict=False``), run on the
+   same counterexample and compared with eager, the fix said in export terms (:mod:`.export_view`).
 
 A finding is ``proven`` only with a counterexample on which eager and traced outputs differ
 (or the trace fails where eager works); everything else that looks risky is ``suspected``.
@@ -56,6 +58,7 @@ from toolkit.analysis.lost_flow.variants import (
     seed_everything,
 )
 from toolkit.analysis.lost_flow.escapes import Escape, InstrumentedTrace, record_trace
+from toolkit.analysis.lost_flow.export_view import export_views
 from toolkit.capture import TracerWarningRecord
 from toolkit.frames import is_torch_path, user_location_text
 from toolkit.analysis.lost_flow.findings import CATEGORIES, PROVEN, SUSPECTED, Counterexample, Finding
@@ -97,6 +100,7 @@ class CheckOptions:
         other_device: also run on CUDA (if present) or the ``meta`` device.
         rtol, atol: output tolerances (``atol`` is scaled by the output's magnitude).
         max_localisations: how many diverging inputs to localise (each costs one re-trace).
+        export: also ask torch.export (``strict=False``) about each finding, on its counterexample.
         trace_kwargs: extra ``torch.jit.trace`` options (``{"strict": False}`` for dict
             outputs); ``check_trace`` itself is always off.
     """
@@ -110,6 +114,7 @@ class CheckOptions:
     rtol: float = 1e-4
     atol: float = 1e-5
     max_localisations: int = 8
+    export: bool = True
     trace_kwargs: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -424,9 +429,15 @@ def _check(
         finding = explain_divergence(outcome, evidence)
         proven.setdefault((finding.file, finding.line), finding)
     suspected = suspected_findings(evidence, taken=proven)
+    findings = tuple(sorted(proven.values(), key=lambda f: (f.file, f.line))) + tuple(suspected)
+
+    # 6. how torch.export sees each finding, on the same counterexample
+    if options.export and findings and clock.allows("how torch.export sees each finding"):
+        views = export_views(bench.fresh, args, kwargs, findings, rtol=options.rtol, atol=options.atol)
+        findings = tuple(dataclasses.replace(f, export=v) for f, v in zip(findings, views))
     return TraceReport(
         name=name,
-        findings=tuple(sorted(proven.values(), key=lambda f: (f.file, f.line))) + tuple(suspected),
+        findings=findings,
         runs=tuple(CheckRun(o.variant.label, o.variant.kind, o.status, o.detail) for o in outcomes),
         traced=example.module,
         traced_graph=traced_graph,

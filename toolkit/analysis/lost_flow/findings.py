@@ -161,6 +161,8 @@ class Finding:
             ``tracer-warning``, ``graph-diff`` (re-traced graphs differ here), ``lint``,
             ``script-ir`` (the scripted graph keeps control flow here), ``traced-graph`` (a
             training-mode operator recorded here).
+        export: how torch.export sees this line (an :class:`~toolkit.analysis.lost_flow.export_view.ExportView`),
+            where the check asked it.
     """
 
     category: str
@@ -173,6 +175,7 @@ class Finding:
     fix: str
     counterexample: Counterexample | None = None
     evidence: tuple[str, ...] = ()
+    export: Any = None
 
     @property
     def title(self) -> str:
@@ -194,4 +197,6 @@ class Finding:
         lines.append(f"  fix:  {self.fix}")
         if self.counterexample is not None:
             lines.append(f"  counterexample: {self.counterexample}")
+        if self.export is not None:
+            lines.append(f"  torch.export: {self.export}")
         return "\n".join(lines)

@@ -35,6 +35,7 @@ __all__ = [
     "ExcludeModules",
     "Predicate",
     "UserFunction",
+    "UserSelection",
     "Chain",
     "chain",
     "allow_ops",
@@ -259,6 +260,37 @@ class UserFunction:
 
 
 @dataclass(frozen=True)
+class UserSelection:
+    """torch-neuron's ``subgraph_builder_function`` as ``trace`` uses it: it *replaces* the default
+    selection (``supported=``) within what the backend can run at all.
+
+    True puts the node on the accelerator even where ``supported=`` (a profile, an op list, an
+    exclusion) would not; the backend's real coverage (``coverage``, e.g. no ``prim::`` op, no op
+    without a tensor output) still applies, because a node outside it could not be compiled.
+    False keeps it on the CPU with reason ``user-excluded``.
+
+    Why: the seed says the function returns "whether it should be included in the fused Neuron
+    graph", and that "by default" the partitioner selects every supported op: the function is the
+    selection, not a filter after it. Where the accelerator then fails on a node, the segment fails
+    to compile and falls back, as on Inferentia. :class:`UserFunction` is the filter-only form, for
+    :func:`chain`.
+    """
+
+    fn: Callable[[NodeInfo], object]
+    coverage: SupportRule
+    default: SupportRule
+
+    @property
+    def label(self) -> str:
+        return f"subgraph_builder_function (over {self.default.label})"
+
+    def __call__(self, node: NodeInfo) -> Verdict:
+        if not self.fn(node):
+            return Verdict(False, Reason.USER_EXCLUDED, f"subgraph_builder_function returned False for {node.kind}")
+        return self.coverage(node)
+
+
+@dataclass(frozen=True)
 class Chain:
     """Ask each rule in order; the first rejection is the answer (torch.fx's ``chain``)."""
 
@@ -372,7 +404,7 @@ def as_rule(supported: SupportSpec, *, default: str) -> SupportRule:
         return profile(default)
     if isinstance(supported, str):
         return profile(supported)
-    if isinstance(supported, (TorchScriptCoverage, AllowOps, ExcludeOps, ExcludeModules, Chain, Predicate, UserFunction)):
+    if isinstance(supported, (TorchScriptCoverage, AllowOps, ExcludeOps, ExcludeModules, Chain, Predicate, UserFunction, UserSelection)):
         return supported
     if callable(supported):
         return Predicate(supported, label=getattr(supported, "__name__", "predicate"))
