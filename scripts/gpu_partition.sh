@@ -28,45 +28,7 @@ fi
 
 if wants notebook; then
     section "3/3 notebook 05, executed with nbclient"
-    "$PY" - "$OUTDIR" <<'EOF' 2>&1 | tee "$OUTDIR/notebook_05.log"
-"""Execute notebooks/05_partitioning.ipynb in a real kernel; save it; print every GPU cell's output."""
-import sys
-from pathlib import Path
-
-import nbclient
-import nbformat
-
-out = Path(sys.argv[1])
-nb = nbformat.read("notebooks/05_partitioning.ipynb", as_version=4)
-client = nbclient.NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": "notebooks"}})
-failure = None
-try:
-    client.execute()
-except Exception as error:  # keep what ran, report the failing cell below
-    failure = error
-nbformat.write(nb, out / "05_partitioning.ipynb")
-
-
-def text(output):
-    if output.output_type == "stream":
-        return output.text if output.name == "stdout" else ""
-    if output.output_type == "error":
-        return f"{output.ename}: {output.evalue}\n"
-    plain = output.get("data", {}).get("text/plain", "")
-    return plain + "\n" if plain else ""
-
-
-with open(out / "notebook_05_gpu_cells.txt", "w") as summary:
-    for number, cell in enumerate((c for c in nb.cells if c.cell_type == "code"), start=1):
-        if "torch.cuda.is_available()" in cell.source:
-            block = f"--- code cell {number}: {cell.source.splitlines()[0]}\n" + "".join(text(o) for o in cell.get("outputs", []))
-            summary.write(block + "\n")
-            print(block)
-if failure is not None:
-    print(f"NOTEBOOK FAILED: {type(failure).__name__}: {str(failure)[-3000:]}")
-    sys.exit(1)
-print("notebook 05 ran to the end")
-EOF
+    "$PY" scripts/execute_notebook.py notebooks/05_partitioning.ipynb "$OUTDIR" 2>&1 | tee "$OUTDIR/notebook_05.log"
     notebook_rc=${PIPESTATUS[0]}
     if [[ -f "$OUTDIR/05_partitioning.ipynb" ]]; then
         "$PY" -m toolkit.widgets.notebook_state "$OUTDIR/05_partitioning.ipynb" || notebook_rc=1

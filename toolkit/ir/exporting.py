@@ -222,7 +222,7 @@ def _draft_findings(model: Any, inputs: tuple) -> tuple[str, ...]:
     if draft_export is None:
         return ()
     try:
-        with _quiet():
+        with _quiet(keep_records=True):  # draft_export collects its report from torch's log records
             report = getattr(draft_export(model, inputs), "_report", None)
     except Exception:  # draft_export gives up on some models; its report is an extra, not the answer
         return ()
@@ -259,12 +259,26 @@ def _name_of(model: Any) -> str:
 
 
 @contextlib.contextmanager
-def _quiet() -> Iterator[None]:
-    """Hold back what torch prints and logs while it exports (its advice is explained instead)."""
+def _quiet(*, keep_records: bool = False) -> Iterator[None]:
+    """Hold back what torch prints and logs while it exports (its advice is explained instead).
+
+    Args:
+        keep_records: let log records through to torch's own collectors and silence only the
+            handlers that print them. ``draft_export`` builds its report from those records
+            (torch 2.11 collects none when logging is disabled), so it needs this.
+    """
     previous = logging.root.manager.disable
-    logging.disable(logging.WARNING)
+    printing = [h for h in logging.getLogger("torch").handlers + logging.root.handlers if isinstance(h, logging.StreamHandler)]
+    levels = [h.level for h in printing]
+    if keep_records:
+        for handler in printing:
+            handler.setLevel(logging.CRITICAL + 1)
+    else:
+        logging.disable(logging.WARNING)
     try:
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
             yield
     finally:
         logging.disable(previous)
+        for handler, level in zip(printing, levels):
+            handler.setLevel(level)
