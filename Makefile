@@ -11,7 +11,7 @@ ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 # -p no:nbval: the unit tests need no notebook plugin, and importing it costs each process ~1 s.
 JOBS   ?= $(shell n=$$(nproc 2>/dev/null || echo 1); echo $$(( n < 2 ? n : 2 )))
 
-.PHONY: setup lab lint test test-unit test-notebooks test-browser bench bench-widgets js clean
+.PHONY: setup lab lint test test-unit test-notebooks test-browser bench bench-widgets fuzz js clean
 
 setup:
 	@WITH_BROWSER=1 ./scripts/bootstrap.sh
@@ -45,6 +45,13 @@ bench: setup
 
 bench-widgets: setup
 	$(PY) bench/widgets.py --markdown
+
+# The long property run (tests/property, TOOLKIT_FUZZ=long: 150 examples a property, about 10 minutes
+# here; TOOLKIT_FUZZ_EXAMPLES=N changes it), stopped after FUZZ_S seconds at most; hypothesis prints
+# how many examples each property ran and pytest how many failed.
+FUZZ_S ?= 600
+fuzz: setup
+	-TOOLKIT_FUZZ=long timeout --signal=INT $(FUZZ_S) $(PY) -m pytest tests/property -p no:nbval -q --hypothesis-show-statistics
 
 js:  # maintainers only: rebuild toolkit/widgets/static/ from js/ (Node 18+ and npm)
 	cd js && npm ci && npm run build

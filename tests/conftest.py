@@ -20,7 +20,8 @@ import pytest
 SNAPSHOTS = pathlib.Path(__file__).parent / "snapshots"
 TESTS = pathlib.Path(__file__).parent
 
-# Test modules that import a notebook package at module level (through toolkit.widgets.shells),
+# Test modules that import a notebook or test-only package at module level (the widget shells,
+# IPython, hypothesis),
 # with the packages they need. A GPU machine has torch and no notebook stack, and the README
 # promises that `python -m pytest -m gpu tests` collects there; see pytest_ignore_collect.
 NEEDS_NOTEBOOK_PACKAGES = {
@@ -28,6 +29,8 @@ NEEDS_NOTEBOOK_PACKAGES = {
     "browser/test_widgets_page.py": ("anywidget", "ipywidgets"),
     "widgets/test_export_widget.py": ("anywidget", "ipywidgets"),
     "browser/test_export_program_page.py": ("anywidget", "ipywidgets"),
+    "property/test_random_modules.py": ("hypothesis",),
+    "test_errors.py": ("IPython",),
 }
 _MARK = re.compile(r"pytest\.mark\.(\w+)")
 

@@ -178,3 +178,22 @@ def test_script_refuses_a_non_module_clearly():
 def test_unknown_submodule_to_script():
     with pytest.raises(ScriptingError, match=r"MyCell3 has no submodule 'gate'. Fix: use one of \['dg', 'linear'\]"):
         toolkit.trace(models.MyCell3(), models.example_inputs("MyCell3"), script_submodules=("gate",))
+
+
+@pytest.mark.parametrize("not_a_model", [None, torch.ones(2), torch.nn.Linear])
+def test_trace_of_something_that_is_not_a_model_says_so_rather_than_blaming_the_inputs(not_a_model):
+    with pytest.raises(NotTorchScriptError, match=r"^toolkit\.trace: torch\.jit\.trace needs an nn\.Module instance or a function to run, not (NoneType|Tensor|type) .*Fix: pass the model itself, built") as caught:
+        toolkit.trace(not_a_model, (torch.ones(2),))
+    assert "example inputs" not in str(caught.value)
+
+
+def test_an_unknown_trace_option_is_named_as_an_option_not_as_the_inputs():
+    with pytest.raises(TracingError, match=r"rejected the options for Linear: trace\(\) got an unexpected keyword argument 'bogus'\. Fix: pass only torch\.jit\.trace's keyword arguments") as caught:
+        toolkit.trace(torch.nn.Linear(2, 2), (torch.ones(2),), bogus=1)
+    assert "example inputs" not in str(caught.value)
+
+
+def test_script_of_none_says_it_is_not_a_module_or_function():
+    with pytest.raises(NotTorchScriptError, match=r"^toolkit\.script needs an nn\.Module, a function or a class, not NoneType \(None\)\. Fix: pass the model") as caught:
+        toolkit.script(None)
+    assert "rewrite that line" not in str(caught.value)

@@ -21,6 +21,7 @@ from toolkit.analysis.lost_flow.check import CheckOptions, Finding, TraceReport,
 from toolkit.analysis.script_errors.check import ScriptReport, check_script
 from toolkit.capture import Captured, TracerWarningRecord, script, trace
 from toolkit.errors import (
+    CheckOptionsError,
     DeviceError,
     ExportError,
     FallbackError,
@@ -70,6 +71,7 @@ __all__ = [
     "TraceReport",
     "TracerWarningRecord",
     "TracingError",
+    "CheckOptionsError",
     "ViewOptionError",
     "WidgetSelectionError",
     "code",

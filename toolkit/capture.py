@@ -252,6 +252,7 @@ def trace(
         **trace_kwargs: passed to ``torch.jit.trace`` (``check_trace``, ``strict``, ...).
 
     Raises:
+        NotTorchScriptError: ``model`` is not something to run (``None``, a tensor, a class).
         MissingExampleInputsError: ``example_inputs`` is missing.
         ScriptingError: a submodule in ``script_submodules`` cannot be scripted.
         TracingError: running the model on the inputs failed, or torch rejected the options; the
@@ -260,6 +261,12 @@ def trace(
             :class:`TracerWarningRecord`), so callers that report failures as data keep them.
     """
     name = _name_of(model)
+    if not callable(model) or isinstance(model, type):
+        raise NotTorchScriptError(
+            f"{caller}: torch.jit.trace needs an nn.Module instance or a function to run, not"
+            f" {type(model).__name__} ({_short_repr(model)}). Fix: pass the model itself, built, e.g."
+            " toolkit.trace(MyModel(), (torch.rand(3, 4),))."
+        )
     if example_inputs is None and trace_kwargs.get("example_kwarg_inputs") is None:
         raise MissingExampleInputsError(
             f"{caller}: tracing {name} needs example inputs: torch.jit.trace runs the model once and records"

@@ -9,6 +9,7 @@ student reads in a notebook cell. Catch ``ToolkitError`` to catch them all::
     ├── ScriptingError             torch.jit.script failed (no source, unsupported construct, ...)
     ├── ExportError                torch.export.export failed (a data-dependent branch, a frozen size, ...)
     ├── TracingError               torch.jit.trace failed
+    ├── CheckOptionsError          a check_trace setting of the wrong type or value (options={}, budget_s='10')
     ├── ViewOptionError            a drawing option with an unknown name or a value it cannot take
     ├── MissingDependencyError     an optional package or the graphviz binary is absent
     ├── GraphLintError             an IR graph broke one of its invariants
@@ -19,9 +20,29 @@ student reads in a notebook cell. Catch ``ToolkitError`` to catch them all::
     │   └── DeviceError            a device that does not exist, or a GPU op asked to load on the CPU
     └── PartitionError             accelerator partitioning could not honour its options
         └── FallbackError          an op the accelerator cannot run, with fallback=False (also an AttributeError)
+
+Our message first. Many of these errors wrap the error torch (or the user's own code) raised,
+with ``raise OurError(...) from exc``. Python's default display prints that chained error, with
+its whole traceback through torch's internals, *above* ours, so a student would read torch first.
+Every ``ToolkitError`` keeps the chained error and offers it, without printing it:
+
+- ``error.torch_error``: the first error in the ``__cause__`` / ``__context__`` chain that is not
+  one of ours (torch's ``RuntimeError``, the user's ``ZeroDivisionError``, ...), or ``None``.
+- ``error.cause_text``: that error's full traceback as text (``print(sys.last_value.cause_text)``
+  in a notebook, after the cell failed), or ``""``.
+- ``__cause__`` itself is left as Python sets it, so code that reads it keeps working.
+
+In IPython and Jupyter (where these errors are read) the display goes through
+``_render_traceback_``, the hook IPython's ``showtraceback`` asks an exception for: it prints our
+frames and our message, then one line naming the error underneath and where to find it. Other
+displays follow ``__cause__`` as Python defines: ``traceback.format_exception`` and the plain
+interpreter print the chain (pass ``chain=False`` to leave it out), as do IPython's
+``VerboseTB`` / ``FormattedTB`` when called directly rather than through ``showtraceback``.
 """
 
 from __future__ import annotations
+
+import traceback
 
 __all__ = [
     "ToolkitError",
@@ -30,6 +51,7 @@ __all__ = [
     "ScriptingError",
     "ExportError",
     "TracingError",
+    "CheckOptionsError",
     "ViewOptionError",
     "MissingDependencyError",
     "GraphLintError",
@@ -44,7 +66,48 @@ __all__ = [
 
 
 class ToolkitError(Exception):
-    """Root of every error the toolkit raises on purpose."""
+    """Root of every error the toolkit raises on purpose (our message first: see the module docstring)."""
+
+    @property
+    def torch_error(self) -> BaseException | None:
+        """The error underneath: the first one in the cause chain that is not a ``ToolkitError``."""
+        seen: set[int] = set()
+        error: BaseException | None = _chained(self)
+        while error is not None and id(error) not in seen:
+            if not isinstance(error, ToolkitError):
+                return error
+            seen.add(id(error))
+            error = _chained(error)
+        return None
+
+    @property
+    def cause_text(self) -> str:
+        """The full traceback of :attr:`torch_error` (with its own chain), or ``""`` when there is none."""
+        underneath = self.torch_error
+        if underneath is None:
+            return ""
+        return "".join(traceback.format_exception(type(underneath), underneath, underneath.__traceback__))
+
+    def _render_traceback_(self) -> list[str]:
+        """The lines IPython's ``showtraceback`` prints: our frames and message, then one line about the cause."""
+        ours = "".join(traceback.format_exception(type(self), self, self.__traceback__, chain=False))
+        lines = ours.rstrip("\n").split("\n")
+        underneath = self.torch_error
+        if underneath is not None:
+            headline = (str(underneath).strip().splitlines() or [""])[0]
+            lines.append(
+                f"(The error underneath, not shown: {type(underneath).__name__}: {headline}"
+                " -- its whole traceback is print(sys.last_value.cause_text), and the error itself"
+                " is sys.last_value.torch_error.)"
+            )
+        return lines
+
+
+def _chained(error: BaseException) -> BaseException | None:
+    """The error ``error`` was raised from, or while handling, as Python's display would pick it."""
+    if error.__cause__ is not None:
+        return error.__cause__
+    return None if error.__suppress_context__ else error.__context__
 
 
 class NotTorchScriptError(ToolkitError, TypeError):
@@ -92,6 +155,10 @@ class TracingError(ToolkitError):
     """
 
     tracer_warnings: tuple = ()
+
+
+class CheckOptionsError(ToolkitError, ValueError):
+    """A ``check_trace`` setting of the wrong type or value (``options={}``, ``budget_s=float('nan')``)."""
 
 
 class ViewOptionError(ToolkitError, ValueError):

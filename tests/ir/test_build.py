@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import warnings
 
@@ -184,6 +185,12 @@ def test_non_torchscript_object_is_a_clear_error():
 def test_missing_method_is_a_clear_error(zoo):
     with pytest.raises(NotTorchScriptError, match=r"MyCell1 has no TorchScript method 'backward'; it has \['forward'\]"):
         graph(zoo["MyCell1"][2], "backward")
+
+
+@pytest.mark.parametrize("method", [3, None, "", b"forward"])
+def test_a_method_that_is_not_a_name_is_a_clear_error(zoo, method):
+    with pytest.raises(NotTorchScriptError, match=rf"method={re.escape(repr(method))} is not a method name.* Fix: pass the method's name"):
+        graph(zoo["MyCell1"][2], method)
 
 
 def test_library_control_flow_is_grouped_with_its_module(zoo):

@@ -81,7 +81,7 @@ def test_to_torch_clones_a_tensor_only_when_asked():
 
 
 def test_to_torch_refuses_what_is_not_an_array():
-    with pytest.raises(PipelineError, match=r"feed\['x'\] is a list, not a tensor; pass a torch.Tensor, a numpy array or an object with __dlpack__"):
+    with pytest.raises(PipelineError, match=r"feed\['x'\] is a list, not a tensor. Fix: pass a torch.Tensor, a numpy array or an object with __dlpack__"):
         to_torch([1, 2], what="feed['x']")
     with pytest.raises(PipelineError, match=r"input is a numpy array of dtype object, which torch cannot hold .*convert it to a numeric dtype"):
         to_torch(np.array(["a", None], dtype=object), what="input")

@@ -5,11 +5,11 @@ Run on the GPU machine with ``scripts/gpu_pipeline.sh`` (or ``pytest -m gpu test
 
 from __future__ import annotations
 
-import time
 import warnings
 
 import pytest
 import torch
+from torch.utils import _pytree as pytree
 
 import toolkit.pipeline as tp
 from tests.pipeline.test_op import cell_inputs, seeded_cell
@@ -135,16 +135,16 @@ def test_profile_counts_the_copies_to_and_from_the_gpu():
     assert all(t.device == CUDA0 for t in stays.outputs)
 
 
-def test_warmup_on_the_gpu_leaves_the_first_real_call_fast(tmp_path):
+def test_warmup_on_the_gpu_runs_and_leaves_the_results_unchanged(tmp_path):
+    # How much faster the first real call gets is a speed figure for bench/, not a test assertion.
     path = tp.trace(process_with(gpu_cell()), *cell_inputs()).save(tmp_path / "gpu.pt")
     loaded = tp.load(path, 0)
-    seconds = loaded.warmup()
     feed = dict(zip(("x", "h"), cell_inputs()))
-    torch.cuda.synchronize()
-    start = time.perf_counter()
-    loaded.run(feed)  # in the same grad mode as the warm-up
-    torch.cuda.synchronize()
-    assert time.perf_counter() - start < max(seconds)
+    before = loaded.run(feed)
+    seconds = loaded.warmup()
+    assert len(seconds) == 2 and all(s > 0 for s in seconds)
+    after = loaded.run(feed)  # in the same grad mode as the warm-up
+    assert all(torch.equal(a, b) for a, b in zip(pytree.tree_leaves(after), pytree.tree_leaves(before), strict=True))
 
 
 def test_a_gpu_ordinal_beyond_the_device_count_is_refused(tmp_path):

@@ -249,7 +249,7 @@ def test_device_defaults_to_the_parameters_device_and_accepts_matx_forms():
 
 
 def test_a_module_without_parameters_needs_a_device():
-    with pytest.raises(DeviceError, match=r"script\(my_cell1\) cannot tell the op's device: the module has no parameters or buffers .*Pass device=-1 or 'cpu'"):
+    with pytest.raises(DeviceError, match=r"script\(my_cell1\) cannot tell the op's device: the module has no parameters or buffers .*Fix: pass device=-1 or 'cpu'"):
         tp.script(MyCell1())
     assert tp.script(MyCell1(), device=-1).device.type == "cpu"
 
@@ -288,7 +288,7 @@ def test_a_cpu_trace_with_cpu_constants_is_portable_and_silent():
 
 # --- what script() refuses -------------------------------------------------------------------------
 def test_script_refuses_classes_non_callables_and_ops():
-    with pytest.raises(PipelineError, match=r"script\(\) got the class MyCell2, not an instance; pass MyCell2\(...\)"):
+    with pytest.raises(PipelineError, match=r"script\(\) got the class MyCell2, not an instance. Fix: pass MyCell2\(...\)"):
         tp.script(MyCell2)
     with pytest.raises(PipelineError, match=r"script\(\) got a int; it takes a ScriptModule, a ScriptFunction, an nn.Module"):
         tp.script(3)
@@ -300,7 +300,7 @@ def test_script_refuses_classes_non_callables_and_ops():
 
 
 def test_script_from_a_path_reports_missing_and_foreign_files(tmp_path):
-    with pytest.raises(PipelineError, match=r"script\('.*nothing.jit'\): no such file; pass the path of a file saved with torch.jit.save"):
+    with pytest.raises(PipelineError, match=r"script\('.*nothing.jit'\): no such file. Fix: pass the path of a file saved with torch.jit.save"):
         tp.script(str(tmp_path / "nothing.jit"))
     text = tmp_path / "notes.txt"
     text.write_text("not a model")

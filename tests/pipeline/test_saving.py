@@ -81,7 +81,7 @@ def test_a_folder_of_several_pipelines_needs_a_name(tmp_path):
     classify, x = classifier_pipeline()
     cell_pipeline().save(tmp_path, "cell")
     tp.trace(classify, x).save(tmp_path, "classify")
-    with pytest.raises(PipelineError, match=r"load\('.*'\): the folder holds several pipelines \['cell', 'classify'\]; pick one with name="):
+    with pytest.raises(PipelineError, match=r"load\('.*'\): the folder holds several pipelines \['cell', 'classify'\]. Fix: pick one with name="):
         tp.load(tmp_path, -1)
     assert tp.load(tmp_path, -1, name="classify").name == "classify"
     assert tp.read_metadata(tmp_path, name="cell")["name"] == "process"
@@ -111,7 +111,7 @@ def test_the_folder_form_refuses_a_file_or_a_missing_parent(tmp_path):
     (tmp_path / "taken").write_text("x")
     with pytest.raises(PipelineError, match=r"Pipeline.save\('.*taken', 'cell'\): '.*taken' is a file, and the folder form writes into a folder"):
         cell_pipeline().save(tmp_path / "taken", "cell")
-    with pytest.raises(PipelineError, match=r"Pipeline.save\('.*a/b', 'cell'\): the folder '.*a' does not exist; create it first"):
+    with pytest.raises(PipelineError, match=r"Pipeline.save\('.*a/b', 'cell'\): the folder '.*a' does not exist. Fix: create it first"):
         cell_pipeline().save(tmp_path / "a" / "b", "cell")
     with pytest.raises(PipelineError, match=r"load\('.*'\): the folder holds no saved pipeline \(no .json spec, no pipeline.pt\)"):
         tp.load(tmp_path, -1)
@@ -128,7 +128,7 @@ def test_save_overwrites_atomically_and_refuses_a_missing_folder(tmp_path):
     target.write_bytes(b"old")
     cell_pipeline().save(target)
     assert tp.read_metadata(target)["name"] == "process"
-    with pytest.raises(PipelineError, match=r"Pipeline.save\('.*missing/p.pt'\): the folder '.*missing' does not exist; create it first"):
+    with pytest.raises(PipelineError, match=r"Pipeline.save\('.*missing/p.pt'\): the folder '.*missing' does not exist. Fix: create it first"):
         cell_pipeline().save(tmp_path / "missing" / "p.pt")
     assert sorted(os.listdir(tmp_path)) == ["p.pt"]
 
@@ -205,7 +205,7 @@ def test_round_trip_in_a_fresh_process_elsewhere_is_bitwise_equal(mode, tmp_path
 # --- load: files and devices ----------------------------------------------------------------------------
 def test_load_needs_a_device(tmp_path):
     path = cell_pipeline().save(tmp_path / "p.pt")
-    with pytest.raises(DeviceError, match=r"load\('.*p.pt', device=None\): a device is required; pass -1 or 'cpu'"):
+    with pytest.raises(DeviceError, match=r"load\('.*p.pt', device=None\): a device is required. Fix: pass -1 or 'cpu'"):
         tp.load(path, None)
     with pytest.raises(DeviceError, match=r"load\(..., device='tpu'\) got the string 'tpu', which is not a device name"):
         tp.load(path, "tpu")
@@ -249,13 +249,13 @@ def test_a_gpu_op_loaded_on_a_missing_gpu_is_a_device_error(tmp_path):
 
 
 def test_load_reports_missing_foreign_and_non_pipeline_files(tmp_path):
-    with pytest.raises(PipelineError, match=r"load\('.*absent.pt'\): no such file; pass the path Pipeline.save\(\) returned"):
+    with pytest.raises(PipelineError, match=r"load\('.*absent.pt'\): no such file. Fix: pass the path Pipeline.save\(\) returned"):
         tp.load(tmp_path / "absent.pt", -1)
     (tmp_path / "text.pt").write_text("hello")
     with pytest.raises(PipelineError, match=r"load\('.*text.pt'\): not a TorchScript archive"):
         tp.load(tmp_path / "text.pt", -1)
     torch.jit.save(torch.jit.script(torch.nn.ReLU()), str(tmp_path / "relu.pt"))
-    with pytest.raises(PipelineError, match=r"the file is a TorchScript module but not a toolkit pipeline \(it has no toolkit/meta.json\); run it with torch.jit.load"):
+    with pytest.raises(PipelineError, match=r"the file is a TorchScript module but not a toolkit pipeline \(it has no toolkit/meta.json\). Fix: run it with torch.jit.load"):
         tp.load(tmp_path / "relu.pt", -1)
 
 
@@ -264,7 +264,7 @@ def test_load_refuses_another_format_version(tmp_path):
     path = str(tmp_path / "future.pt")
     meta = {"format": "toolkit.pipeline", "format_version": 99}
     torch.jit.save(pipeline.module, path, _extra_files={META_FILE: json.dumps(meta)})
-    with pytest.raises(PipelineError, match=r"pipeline format 'toolkit.pipeline' version 99 is not 'toolkit.pipeline' version 1; save it again"):
+    with pytest.raises(PipelineError, match=r"pipeline format 'toolkit.pipeline' version 99 is not 'toolkit.pipeline' version 1. Fix: save it again"):
         tp.load(path, -1)
 
 

@@ -69,7 +69,7 @@ def test_missing_or_extra_keys_list_the_expected_names(feed, match):
 
 def test_run_wants_a_dict_and_checks_value_types():
     pipeline = tp.trace(process_with(make_op("nn_module", None)), *cell_inputs())
-    with pytest.raises(tp.FeedError, match=r"run\(\) takes a dict of inputs, not a tuple; pass \{'x': ..., 'h': ...\}"):
+    with pytest.raises(tp.FeedError, match=r"run\(\) takes a dict of inputs, not a tuple. Fix: pass \{'x': ..., 'h': ...\}"):
         pipeline.run(cell_inputs())
     with pytest.raises(tp.FeedError, match=r"pipeline 'process': input 'x' is a str 'text', but the pipeline takes a Tensor there"):
         pipeline.run({"x": "text", "h": torch.ones(3, 4)})

@@ -86,6 +86,33 @@ def test_a_file_that_is_not_a_notebook_is_a_clear_error(tmp_path):
         strip_notebook_file(bad)
 
 
+@pytest.mark.parametrize(
+    "content, cause",
+    [
+        (None, r"no such file"),
+        ("folder", r"is a directory \(folder\), not a notebook file"),
+        (b"\xff\xfe\x00garbage", r"not UTF-8 text \(invalid byte at offset 0\)"),
+        ('{"cells": 3, "metadata": {}}', r"its 'cells' is a int, not a list"),
+        ('{"cells": [3], "metadata": {}}', r"cell 0 in 'cells' is a int, not an object"),
+        ('{"cells": [], "metadata": []}', r"its 'metadata' is a list, not an object"),
+    ],
+    ids=["missing", "directory", "binary", "cells-not-list", "cell-not-object", "metadata-list"],
+)
+def test_a_file_that_cannot_be_read_as_a_notebook_is_a_clear_error_and_is_left_alone(tmp_path, content, cause):
+    path = tmp_path / "odd.ipynb"
+    if content == "folder":
+        path.mkdir()
+    elif isinstance(content, bytes):
+        path.write_bytes(content)
+    elif content is not None:
+        path.write_text(content, encoding="utf-8")
+    before = path.read_bytes() if path.is_file() else None
+    with pytest.raises(NotebookStateError, match=rf"odd\.ipynb.*{cause}.* Fix: pass \.ipynb files"):
+        main([str(path)])
+    assert (path.read_bytes() if path.is_file() else None) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ([] if content is None else ["odd.ipynb"])
+
+
 def test_the_committed_lessons_carry_no_widget_state():
     root = os.path.join(os.path.dirname(__file__), "..", "..", "notebooks")
     for name in sorted(os.listdir(root)):

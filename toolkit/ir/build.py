@@ -111,8 +111,15 @@ def graph(obj: Any, method: str = "forward", *, inlined: bool = True) -> Graph:
 
     Raises:
         NotTorchScriptError: ``obj`` is an ``nn.Module`` that was never traced or scripted, or
-            not a TorchScript object at all, or has no such method.
+            not a TorchScript object at all, or has no such method, or ``method`` is not a
+            method name (a non-empty str).
     """
+    if not isinstance(method, str) or not method:
+        raise NotTorchScriptError(
+            f"method={method!r} is not a method name: graph() reads one method of a module by its"
+            f" name, a non-empty str, and got {type(method).__name__}."
+            " Fix: pass the method's name, for example method='forward' (the default)."
+        )
     if build_export.is_exported_program(obj):
         return build_export.graph(obj)
     module = getattr(obj, "module", None)

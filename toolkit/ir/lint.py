@@ -20,7 +20,7 @@ Invariants:
 
 from __future__ import annotations
 
-from toolkit.errors import GraphLintError
+from toolkit.errors import GraphLintError, NotTorchScriptError
 from toolkit.ir.model import Block, Graph, NodeKind
 
 __all__ = ["lint", "problems"]
@@ -40,7 +40,17 @@ def lint(g: Graph) -> Graph:
 
 
 def problems(g: Graph) -> list[str]:
-    """Every broken invariant, as readable lines (empty when the graph is well-formed)."""
+    """Every broken invariant, as readable lines (empty when the graph is well-formed).
+
+    Raises:
+        NotTorchScriptError: ``g`` is not a toolkit IR :class:`Graph` (``None``, an eager module...).
+    """
+    if not isinstance(g, Graph):
+        raise NotTorchScriptError(
+            f"lint() checks a toolkit IR Graph, but got {type(g).__name__} {_short(g)}."
+            " Fix: build the graph first, e.g. lint(toolkit.graph(toolkit.script(model)))"
+            " or lint(toolkit.graph(torch.jit.trace(model, example_inputs)))."
+        )
     out: list[str] = []
     defined: set[str] = set()
     seen_ids: set[str] = set()
@@ -126,3 +136,8 @@ def _check_exported_loop(n, out: list[str]) -> None:
             out.append(f"{n.op} {n.id} condition returns {len(condition.outputs)} values, expected 1")
         if len(condition.inputs) != len(body.inputs):
             out.append(f"{n.op} {n.id} condition takes {len(condition.inputs)} inputs, body {len(body.inputs)}")
+
+
+def _short(obj: object) -> str:
+    text = repr(obj).replace("\n", " ")
+    return text if len(text) <= 60 else text[:57] + "..."

@@ -5,6 +5,10 @@ The plan is stored as a string attribute of the TorchScript module (``partition_
 loaded model can still be explained and drawn. IR attributes only hold plain data (numbers,
 strings, tuples, ``None``), which maps onto JSON with two tags: tuples become lists (and come
 back as tuples) and complex numbers become ``{"complex": [re, im]}``.
+
+Every field of :class:`Graph`, :class:`Block`, :class:`Node` and :class:`Value` is written (a
+field left at its default is left out); ``tests/ir/test_serialize.py`` walks the dataclass
+fields, so a field added to the model and forgotten here fails there.
 """
 
 from __future__ import annotations
@@ -91,6 +95,8 @@ def _node_out(n: Node) -> dict:
         out["attributes"] = {k: _plain_out(v) for k, v in n.attributes.items()}
     if n.source is not None:
         out["source"] = [n.source.file, n.source.line, n.source.text]
+    if n.arg_names:
+        out["arg_names"] = list(n.arg_names)
     if n.code_line is not None:
         out["code_line"] = n.code_line
     return out
@@ -109,6 +115,7 @@ def _node_in(data: dict) -> Node:
         scope=Scope(path=tuple(scope[0]), types=tuple(scope[1])) if scope else Scope(),
         attributes={k: _plain_in(v) for k, v in data.get("attributes", {}).items()},
         source=SourceLocation(file=source[0], line=source[1], text=source[2]) if source else None,
+        arg_names=tuple(data.get("arg_names", ())),
         code_line=data.get("code_line"),
     )
 

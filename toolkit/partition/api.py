@@ -68,11 +68,20 @@ class PartitionOptions:
             raise PartitionError(
                 f"minimum_segment_size must be a non-negative int, not {size!r}. It counts the compute"
                 " ops of an accelerator segment; 0 or 1 keeps every supported op on the accelerator."
+                " Fix: minimum_segment_size=2 (the default), or another whole number."
             )
+        for flag in ("fallback", "dynamic_batch_size"):
+            value = getattr(self, flag)
+            if not isinstance(value, bool):
+                raise PartitionError(
+                    f"{flag} must be True or False, not {value!r} ({type(value).__name__}): a value such as"
+                    f" 'no' would count as True. Fix: {flag}=True or {flag}=False."
+                )
         if self.subgraph_builder_function is not None and not callable(self.subgraph_builder_function):
             raise PartitionError(
                 f"subgraph_builder_function must be callable (node -> bool), not"
-                f" {type(self.subgraph_builder_function).__name__}."
+                f" {type(self.subgraph_builder_function).__name__}. Fix: subgraph_builder_function=lambda"
+                " node: 'aten::linear' in node.kind (or leave it None)."
             )
 
     def rule(self, device: torch.device) -> SupportRule:
@@ -147,12 +156,33 @@ def resolve_device(device: Any, notes: Notes) -> torch.device:
         raise PartitionError(
             f"device={device!r}: toolkit.partition compiles for CUDA or the CPU only. Fix: device='cuda' or 'cpu'."
         )
+    if resolved.type == "cpu" and resolved.index not in (None, 0):
+        raise PartitionError(
+            f"device={device!r}: the CPU is one device, it has no index {resolved.index}."
+            " Fix: device='cpu', or device='cuda:N' for the N-th GPU."
+        )
     if resolved.type == "cuda" and not torch.cuda.is_available():
         raise PartitionError(
             f"device={device!r} but CUDA is not available on this machine. Fix: device='cpu', or"
             " leave device=None to use CUDA only where it exists."
         )
     return resolved
+
+
+def _check_timeout(timeout: Any) -> None:
+    """``compiler_timeout`` is ``None`` or a finite number of seconds, 0 or more (0 stops after the first segment)."""
+    if timeout is None:
+        return
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
+        raise PartitionError(
+            f"compiler_timeout must be a number of seconds or None, not {timeout!r} ({type(timeout).__name__})."
+            " Fix: compiler_timeout=60, or leave it None for no limit."
+        )
+    if not 0 <= timeout < float("inf"):
+        raise PartitionError(
+            f"compiler_timeout={timeout!r} is not a finite number of seconds, 0 or more, so it cannot limit"
+            " anything. Fix: compiler_timeout=60, or None for no limit."
+        )
 
 
 def _propose(captured: Captured, options: PartitionOptions, device: torch.device) -> tuple[Proposal, SupportRule]:
@@ -292,6 +322,7 @@ def trace(
         fallback=fallback,
         dynamic_batch_size=dynamic_batch_size,
     )
+    _check_timeout(compiler_timeout)
     parsed_args = parse_compiler_args(compiler_args)
     compiler = CompilerOptions(args=tuple(compiler_args or ()), timeout=compiler_timeout, workdir=compiler_workdir)
     logs.show_in_notebooks()

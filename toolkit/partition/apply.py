@@ -85,16 +85,43 @@ class Applied:
 def workdir(path: str | None) -> Iterator[str]:
     """The folder for generated files: ``path`` (created, kept) or a temporary one."""
     if path is not None:
-        os.makedirs(path, exist_ok=True)
+        if not isinstance(path, (str, os.PathLike)) or not os.fspath(path):
+            raise PartitionError(
+                f"compiler_workdir= must be a folder path (a non-empty string), not {path!r}."
+                " Fix: compiler_workdir='partition_work', or leave it out for a temporary folder."
+            )
+        try:
+            os.makedirs(path, exist_ok=True)
+        except OSError as error:
+            raise _write_failed(os.fspath(path), error, "create the folder") from None
         yield os.path.abspath(path)
         return
-    with tempfile.TemporaryDirectory(prefix="tsk_partition_") as tmp:
+    try:
+        temporary = tempfile.TemporaryDirectory(prefix="tsk_partition_")
+    except OSError as error:
+        raise _write_failed(tempfile.gettempdir(), error, "create a temporary folder in") from None
+    with temporary as tmp:
         yield tmp
 
 
+def _write_failed(path: str, error: OSError, action: str) -> PartitionError:
+    return PartitionError(
+        f"toolkit.partition could not {action} {path!r}: {error.strerror or error}. Nothing half-written"
+        " was left there. Fix: free some space or choose a writable folder (compiler_workdir=...)."
+    )
+
+
 def write_text(folder: str, name: str, text: str) -> str:
-    """Write ``text`` to ``folder/name`` atomically (temp file, then ``os.replace``)."""
-    return write_atomically(os.path.join(folder, name), text)
+    """Write ``text`` to ``folder/name`` atomically (temp file, then ``os.replace``).
+
+    Raises:
+        PartitionError: the write failed (full disk, read-only folder); no temporary file is left.
+    """
+    target = os.path.join(folder, name)
+    try:
+        return write_atomically(target, text)
+    except OSError as error:
+        raise _write_failed(target, error, "write") from None
 
 
 def load_generated(text: str, folder: str) -> ModuleType:

@@ -19,12 +19,20 @@ Rules the generated code follows:
   to another device is a different tensor, so in-place updates could not be shared anyway
   (the partitioner refuses graphs where a mutated value is read again later).
 - A value is copied to a device once per call and reused by every later segment there.
+- No string from the model reaches the source except as an escaped literal: names are
+  hostile input (an ``nn.ParameterDict`` key read from a checkpoint may be any text). Every
+  parameter, buffer and tensor constant is held under a generated name (``p0``, ``c0``...);
+  a value is ``v_<IR name>`` only when its IR name is plain ASCII letters, digits and ``_``
+  (generated ``v0``, ``v1``... otherwise); op names, types and dtypes are checked against
+  strict identifier rules first, and the docstrings hold no user text.
 """
 
 from __future__ import annotations
 
 import keyword
 import re
+
+import torch
 from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
@@ -82,17 +90,82 @@ class GeneratedModule:
     buffers: Mapping[int, tuple[BufferSpec, ...]]
 
 
-def _var(name: str) -> str:
-    return "v_" + name
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9_]+")
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+class _Names:
+    """Generated identifiers for the names of one generated module, assigned on first use."""
+
+    def __init__(self) -> None:
+        self._values: dict[str, str] = {}
+        self._buffers: dict[tuple[str, tuple[str, ...]], str] = {}
+
+    def value(self, name: str) -> str:
+        """The variable of IR value ``name``: readable when the name is plain ASCII, else generated."""
+        found = self._values.get(name)
+        if found is None:
+            plain = _PLAIN_NAME.fullmatch(name) and "__" not in name and len(name) <= 40  # "__": moved copies
+            found = "v_" + name if plain else f"v{len(self._values)}"
+            self._values[name] = found
+        return found
+
+    def buffer(self, kind: str, key: tuple[str, ...]) -> str:
+        """The generated attribute name (``p0``, ``c0``...) of a parameter path or a constant."""
+        found = self._buffers.get((kind, key))
+        if found is None:
+            prefix = "p" if kind == "param" else "c"
+            found = f"{prefix}{sum(1 for k, _ in self._buffers if k == kind)}"
+            self._buffers[(kind, key)] = found
+        return found
+
+
+def _identifier(text: str, what: str) -> str:
+    """``text`` if it is a plain ASCII identifier that is not a keyword (safe to paste into source)."""
+    if _IDENTIFIER.fullmatch(text) and not keyword.iskeyword(text):
+        return text
+    raise PartitionError(
+        f"cannot generate code for the {what} {text[:80]!r}: it is not a plain Python identifier."
+        " Fix: keep this part of the model out of the traced function, or script it separately."
+    )
 
 
 _DEVICE_WORD = re.compile(r"\bDevice\b")
+_TYPE_TOKEN = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*|[\[\], ]")
 
 
 def _annotation(type_text: str) -> str:
     if type_text in ("number", "Scalar"):
         return "float"
+    tokens = _TYPE_TOKEN.findall(type_text)
+    words = [t for t in tokens if t not in "[], "]
+    if "".join(tokens) != type_text or any(
+        keyword.iskeyword(part) and part != "None" for word in words for part in word.split(".")
+    ) or any(not part for word in words for part in word.split(".")):
+        raise PartitionError(
+            f"cannot generate code for a value of type {type_text[:80]!r}: it is not a TorchScript type"
+            " annotation. Fix: keep this part of the model out of the traced function, or script it separately."
+        )
     return _DEVICE_WORD.sub("torch.device", type_text)
+
+
+def _dtype(text: str) -> str:
+    """``text`` if it names a torch dtype (``float32``): safe to write as ``torch.<text>``."""
+    if _IDENTIFIER.fullmatch(text) and isinstance(getattr(torch, text, None), torch.dtype):
+        return text
+    raise PartitionError(f"cannot generate code for a tensor of dtype {text[:80]!r}: it is not a torch dtype.")
+
+
+def _number(text: str) -> object:
+    """The Python number a scalar tensor constant's printed value stands for."""
+    if text in ("True", "False"):
+        return text == "True"
+    for parse in (int, float):
+        try:
+            return parse(text)
+        except ValueError:
+            continue
+    raise PartitionError(f"cannot generate code for the tensor constant value {text[:80]!r}: it is not a number.")
 
 
 def _literal(value: object) -> str:
@@ -189,6 +262,7 @@ class _Emitter:
     graph: Graph
     device_expr: str
     resolve: Callable[[str], str]
+    names: _Names
     buffers: dict[str, BufferSpec] = field(default_factory=dict)
     lines: list[str] = field(default_factory=list)
     literals: dict[str, tuple[str, str]] = field(default_factory=dict)
@@ -196,7 +270,7 @@ class _Emitter:
 
     def emit(self, node: Node, indent: str) -> None:
         kind = node.kind
-        outs = [_var(v.name) for v in node.outputs]
+        outs = [self.names.value(v.name) for v in node.outputs]
         if kind is NodeKind.CONSTANT:
             self._constant(node, indent)
         elif kind is NodeKind.GET_ATTR:
@@ -239,7 +313,7 @@ class _Emitter:
     def _constant(self, node: Node, indent: str) -> None:
         out = node.outputs[0]
         value = node.attributes.get("value")
-        target = _var(out.name)
+        target = self.names.value(out.name)
         if out.type == "Device":
             self.lines.append(f"{indent}{target} = {self.device_expr}")
             return
@@ -247,14 +321,15 @@ class _Emitter:
             if isinstance(value, (bool, int, float)):
                 literal_type = "bool" if isinstance(value, bool) else ("int" if isinstance(value, int) else "float")
                 self.literals[out.name] = (_literal(value), literal_type)
-                dtype = out.dtype or ("float64" if literal_type == "float" else "int64")
+                dtype = _dtype(out.dtype or ("float64" if literal_type == "float" else "int64"))
                 self.lines.append(f"{indent}{target} = torch.tensor({_literal(value)}, dtype=torch.{dtype})")
                 return
             m = _SCALAR_TENSOR.match(str(value))
             if m:
-                self.lines.append(f"{indent}{target} = torch.tensor({m.group('value')}, dtype=torch.{m.group('dtype')})")
+                number = _literal(_number(m.group("value")))
+                self.lines.append(f"{indent}{target} = torch.tensor({number}, dtype=torch.{_dtype(m.group('dtype'))})")
                 return
-            spec = BufferSpec(name="c_" + out.name, kind="constant", key=(out.name,))
+            spec = BufferSpec(name=self.names.buffer("constant", (out.name,)), kind="constant", key=(out.name,))
             self.buffers[out.name] = spec
             self.lines.append(f"{indent}{target} = self.{spec.name}")
             return
@@ -273,12 +348,12 @@ class _Emitter:
                 f"cannot generate code for prim::GetAttr[name={node.attributes.get('name')!r}] at {node.id}:"
                 f" only tensor attributes (parameters and buffers) are supported, this one is {out.type}."
             )
-        spec = BufferSpec(name="p_" + "__".join(path), kind="param", key=path)
+        spec = BufferSpec(name=self.names.buffer("param", path), kind="param", key=path)
         self.buffers[out.name] = spec
-        self.lines.append(f"{indent}{_var(out.name)} = self.{spec.name}")
+        self.lines.append(f"{indent}{self.names.value(out.name)} = self.{spec.name}")
 
     def _call(self, node: Node, indent: str) -> None:
-        outs = [_var(v.name) for v in node.outputs]
+        outs = [self.names.value(v.name) for v in node.outputs]
         target = ", ".join(outs)
         assign = f"{target} = " if outs else ""
         op = node.op
@@ -292,6 +367,7 @@ class _Emitter:
             self.lines.append(f"{indent}{assign}{self.resolve(node.inputs[0])}[{self.resolve(node.inputs[1])}]")
             return
         namespace, _, name = op.partition("::")
+        namespace, name = _identifier(namespace, "op namespace of " + op), _identifier(name, "op " + op)
         if namespace == "aten" and name.endswith("_") and not name.endswith("__") and has_op(f"aten::{name[:-1]}"):
             name = name[:-1]
         qualified = f"{namespace}::{name}"
@@ -307,7 +383,7 @@ class _Emitter:
         signature = match_signature(qualified, types)
         if signature is not None:
             parts = [
-                f"{arg_name}={text}" if kw and not keyword.iskeyword(arg_name) else text
+                f"{_identifier(arg_name, 'argument name of ' + op)}={text}" if kw and not keyword.iskeyword(arg_name) else text
                 for text, arg_name, kw in zip(args, signature.names, signature.kwarg_only)
             ]
         else:
@@ -329,7 +405,7 @@ class _Emitter:
                 self.lines.append(f"{indent}else:")
             self._block(block, indent + "    ")
             for out, returned in zip(node.outputs, block.outputs):
-                self.lines.append(f"{indent}    {_var(out.name)} = {self.resolve(returned)}")
+                self.lines.append(f"{indent}    {self.names.value(out.name)} = {self.resolve(returned)}")
 
     def _loop(self, node: Node, indent: str) -> None:
         self.loop_counter += 1
@@ -337,18 +413,18 @@ class _Emitter:
         max_trip, condition, *carried = node.inputs
         body = node.blocks[0]
         for out, initial in zip(node.outputs, carried):
-            self.lines.append(f"{indent}{_var(out.name)} = {self.resolve(initial)}")
+            self.lines.append(f"{indent}{self.names.value(out.name)} = {self.resolve(initial)}")
         self.lines.append(f"{indent}{counter} = 0")
         self.lines.append(f"{indent}{going} = {self.resolve(condition)}")
         self.lines.append(f"{indent}while {going} and {counter} < {self.resolve(max_trip)}:")
         inner = indent + "    "
-        self.lines.append(f"{inner}{_var(body.inputs[0].name)} = {counter}")
+        self.lines.append(f"{inner}{self.names.value(body.inputs[0].name)} = {counter}")
         for param, out in zip(body.inputs[1:], node.outputs):
-            self.lines.append(f"{inner}{_var(param.name)} = {_var(out.name)}")
+            self.lines.append(f"{inner}{self.names.value(param.name)} = {self.names.value(out.name)}")
         self._block(body, inner)
         self.lines.append(f"{inner}{going} = {self.resolve(body.outputs[0])}")
         for out, returned in zip(node.outputs, body.outputs[1:]):
-            self.lines.append(f"{inner}{_var(out.name)} = {self.resolve(returned)}")
+            self.lines.append(f"{inner}{self.names.value(out.name)} = {self.resolve(returned)}")
         self.lines.append(f"{inner}{counter} = {counter} + 1")
 
 
@@ -357,9 +433,10 @@ class _Emitter:
 # ---------------------------------------------------------------------------------------------
 
 
-def _segment_source(proposal: Proposal, seg: Segment, class_name: str) -> tuple[str, tuple[BufferSpec, ...]]:
+def _segment_source(proposal: Proposal, seg: Segment, class_name: str, names: _Names) -> tuple[str, tuple[BufferSpec, ...]]:
     graph = proposal.graph
-    emitter = _Emitter(graph=graph, device_expr="dev", resolve=lambda v: _var(proposal.canonical(v)))
+    _var = names.value
+    emitter = _Emitter(graph=graph, device_expr="dev", resolve=lambda v: _var(proposal.canonical(v)), names=names)
     for node_id in seg.nodes:
         emitter.emit(graph.node(node_id), "        ")
     params = ", ".join(f"{_var(v)}: {_annotation(graph.value(v).type)}" for v in seg.inputs)
@@ -370,10 +447,9 @@ def _segment_source(proposal: Proposal, seg: Segment, class_name: str) -> tuple[
         ret = f"        return {outs[0]}"
     else:
         ret = f"        return {', '.join(outs)}"
-    ops = ", ".join(f"{nid} {graph.node(nid).op}" for nid in seg.anchored)
     text = (
         f"class {class_name}(torch.nn.Module):\n"
-        f'    """Segment {seg.index} ({seg.target.value}): {ops}."""\n\n'
+        f'    """Segment {seg.index} ({seg.target.value}): {len(seg.anchored)} anchored ops."""\n\n'
         "    def __init__(self, buffers: Dict[str, Tensor]):\n"
         "        super().__init__()\n"
         '        self.register_buffer("anchor", torch.empty(0))\n'
@@ -405,8 +481,9 @@ def _move(expr: str, type_text: str, device: str) -> str:
     return expr
 
 
-def _orchestrator_source(proposal: Proposal, class_name: str, segment_names: list[str]) -> str:
+def _orchestrator_source(proposal: Proposal, class_name: str, segment_names: list[str], names: _Names) -> str:
     graph = proposal.graph
+    _var = names.value
     roles = proposal.roles
     segment_target = {s.index: s.target for s in proposal.segments}
     made_by: dict[str, int | None] = {}
@@ -447,7 +524,7 @@ def _orchestrator_source(proposal: Proposal, class_name: str, segment_names: lis
     acc_expr = f"self.{segment_names[first_acc.index]}.anchor.device" if first_acc else "cpu"
     lines.append(f"        acc = {acc_expr}")
 
-    host_emitter = _Emitter(graph=graph, device_expr="host", resolve=lambda v: on(v, "host"), lines=lines)
+    host_emitter = _Emitter(graph=graph, device_expr="host", resolve=lambda v: on(v, "host"), names=names, lines=lines)
     host_first = [nid for nid in proposal.host_nodes if roles[nid] is Role.UNPACK]
     host_last = [nid for nid in proposal.host_nodes if roles[nid] is not Role.UNPACK]
     for nid in host_first:
@@ -497,14 +574,15 @@ def generate_module(proposal: Proposal) -> GeneratedModule:
     parts = [_HEADER]
     names: list[str] = []
     buffers: dict[int, tuple[BufferSpec, ...]] = {}
+    generated_names = _Names()
     for seg in proposal.segments:
         name = f"Segment{seg.index}{'Accelerator' if seg.target is Target.ACCELERATOR else 'Cpu'}"
-        text, specs = _segment_source(proposal, seg, name)
+        text, specs = _segment_source(proposal, seg, name, generated_names)
         parts.append(text + "\n")
         names.append(name)
         buffers[seg.index] = specs
     attr_names = [f"seg{i}" for i in range(len(names))]
-    parts.append(_orchestrator_source(proposal, "Partitioned", attr_names))
+    parts.append(_orchestrator_source(proposal, "Partitioned", attr_names, generated_names))
     return GeneratedModule(
         text="\n".join(parts),
         segment_classes=tuple(names),
@@ -520,6 +598,8 @@ def chunked_batch_source(graph: Graph, *, class_name: str = "ChunkedBatch") -> s
     Raises:
         PartitionError: the model's outputs are not tensors or a tuple of tensors.
     """
+    _identifier(class_name, "class name")
+    _var = _Names().value
     inputs = [v for v in graph.inputs if not v.type.startswith("__torch__")]
     if not inputs or any(v.type != "Tensor" for v in inputs):
         raise PartitionError(

@@ -176,7 +176,7 @@ class Pipeline:
         for spec in self.specs:
             if spec.attr == attr:
                 return spec
-        raise PipelineError(f"pipeline {self.name!r} has no op {attr!r}; its ops are {[s.attr for s in self.specs]}.")
+        raise PipelineError(f"pipeline {self.name!r} has no op {attr!r}; its ops are {[s.attr for s in self.specs]}. Fix: use one of those.")
 
     def op_module(self, attr: str) -> torch.jit.ScriptModule:
         """The ScriptModule of op ``attr`` inside :attr:`module` (Matx's ``TorchInferOp.model``)."""
@@ -224,8 +224,8 @@ class Pipeline:
             keys_match = feed.keys() == self._input_set
         except AttributeError:
             raise FeedError(
-                f"pipeline {self.name!r}.run() takes a dict of inputs, not a {type(feed).__name__}; "
-                f"pass {{{', '.join(repr(n) + ': ...' for n in self._input_names)}}}."
+                f"pipeline {self.name!r}.run() takes a dict of inputs, not a {type(feed).__name__}. "
+                f"Fix: pass {{{', '.join(repr(n) + ': ...' for n in self._input_names)}}}."
             ) from None
         if not keys_match:
             raise self._feed_error(feed)
@@ -244,7 +244,7 @@ class Pipeline:
         if args:
             raise FeedError(
                 f"pipeline {self.name!r} takes its inputs by keyword only ({', '.join(n + '=...' for n in self._input_names)}), "
-                f"but got {len(args)} positional argument(s); call it as pipeline({', '.join(n + '=...' for n in self._input_names)}) "
+                f"but got {len(args)} positional argument(s). Fix: call it as pipeline({', '.join(n + '=...' for n in self._input_names)}) "
                 "or pipeline.run({...})."
             )
         return self.run(kwargs)
@@ -254,8 +254,8 @@ class Pipeline:
         converted = as_input(value, what=f"input {name!r}")
         if not isinstance(converted, Tensor):
             raise FeedError(
-                f"pipeline {self.name!r}: input {name!r} is a {describe(value)}, but the pipeline takes a Tensor there; "
-                "pass a torch.Tensor, a numpy array or an object with __dlpack__."
+                f"pipeline {self.name!r}: input {name!r} is a {describe(value)}, but the pipeline takes a Tensor there. "
+                "Fix: pass a torch.Tensor, a numpy array or an object with __dlpack__."
             )
         return converted
 
@@ -270,7 +270,7 @@ class Pipeline:
             parts.append(f"unexpected {extra}")
         return FeedError(
             f"pipeline {self.name!r} got the inputs {given}: {' and '.join(parts)}. "
-            f"It expects exactly {list(self._input_names)} (the parameter names of the traced function)."
+            f"It expects exactly {list(self._input_names)} (the parameter names of the traced function). Fix: pass exactly those."
         )
 
     def _run_error(self, error: BaseException, args: list[Any]) -> PipelineError:
@@ -278,10 +278,10 @@ class Pipeline:
         given = describe_inputs(args, names=self._input_names)
         expected = ", ".join(f"{item.name}: {item.type}" for item in self.inputs)
         if "Expected a value of type" in str(error):
-            return FeedError(f"pipeline {self.name!r} got ({given}): {message}. It takes ({expected}).")
+            return FeedError(f"pipeline {self.name!r} got ({given}): {message}. It takes ({expected}). Fix: pass inputs like those.")
         examples = describe_inputs(self.example_inputs, names=self._input_names)
         return PipelineError(
-            f"pipeline {self.name!r} failed on ({given}): {message}. It was traced with ({examples}); check the "
+            f"pipeline {self.name!r} failed on ({given}): {message}. It was traced with ({examples}). Fix: check the "
             "inputs' shapes, dtypes and devices. The TorchScript traceback is in this error's __cause__."
         )
 

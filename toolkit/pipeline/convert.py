@@ -38,8 +38,8 @@ def _from_numpy(array: Any, *, what: str) -> torch.Tensor:
         return torch.from_numpy(array)
     except TypeError as error:
         raise PipelineError(
-            f"{what} is a numpy array of dtype {array.dtype}, which torch cannot hold ({error}); "
-            "convert it to a numeric dtype (float32, int64, bool, ...) first."
+            f"{what} is a numpy array of dtype {array.dtype}, which torch cannot hold ({error}). "
+            "Fix: convert it to a numeric dtype (float32, int64, bool, ...) first."
         ) from None
 
 
@@ -69,12 +69,12 @@ def to_torch(value: Any, *, copy: bool = True, what: str = "value") -> torch.Ten
                 tensor = torch.from_dlpack(value)
             except (RuntimeError, TypeError, BufferError, ValueError) as error:
                 raise PipelineError(
-                    f"{what} ({type(value).__name__}) has __dlpack__ but torch could not import it: {error}; "
-                    "pass a torch.Tensor or a numpy array instead."
+                    f"{what} ({type(value).__name__}) has __dlpack__ but torch could not import it: {error}. "
+                    "Fix: pass a torch.Tensor or a numpy array instead."
                 ) from None
         else:
             raise PipelineError(
-                f"{what} is a {type(value).__name__}, not a tensor; pass a torch.Tensor, a numpy array "
+                f"{what} is a {type(value).__name__}, not a tensor. Fix: pass a torch.Tensor, a numpy array "
                 "or an object with __dlpack__."
             )
     return tensor.clone() if copy else tensor

@@ -46,7 +46,7 @@ class BakedDeviceWarning(UserWarning):
 
 def _usage(what: str) -> str:
     return (
-        f"{what}: use -1 or 'cpu' for the CPU, N or 'cuda:N' for GPU N "
+        f"{what} use -1 or 'cpu' for the CPU, N or 'cuda:N' for GPU N "
         "(or a torch.device of type 'cpu' or 'cuda')"
     )
 
@@ -68,26 +68,31 @@ def resolve_device(spec: DeviceSpec, *, what: str = "device") -> torch.device:
             types other than cpu and cuda).
     """
     if isinstance(spec, bool) or not isinstance(spec, (int, str, torch.device)):
-        raise DeviceError(f"{what} got {spec!r} ({type(spec).__name__}); {_usage('fix')}.")
+        raise DeviceError(f"{what} got {spec!r} ({type(spec).__name__}). {_usage('Fix:')}.")
     if isinstance(spec, int):
         if spec == -1:
             return CPU
         if spec < -1:
-            raise DeviceError(f"{what} got {spec}; negative ids other than -1 mean nothing. {_usage('fix')}.")
+            raise DeviceError(f"{what} got {spec}; negative ids other than -1 mean nothing. {_usage('Fix:')}.")
         return torch.device("cuda", spec)
     if isinstance(spec, str):
         try:
             device = torch.device(spec.strip())
         except (RuntimeError, ValueError):
-            raise DeviceError(f"{what} got the string {spec!r}, which is not a device name; {_usage('fix')}.") from None
+            raise DeviceError(f"{what} got the string {spec!r}, which is not a device name. {_usage('Fix:')}.") from None
     else:
         device = spec
     if device.type == "cpu":
+        if device.index not in (None, 0):
+            raise DeviceError(
+                f"{what} got {spec!r}, CPU number {device.index}, but torch has one CPU device that spans every core "
+                f"('cpu', also written 'cpu:0' or -1). Fix: pass 'cpu'. For a GPU, use N or 'cuda:N'."
+            )
         return CPU
     if device.type == "cuda":
         return torch.device("cuda", 0 if device.index is None else device.index)
     raise DeviceError(
-        f"{what} got {spec!r} of type {device.type!r}; InferenceOps run on the CPU or on CUDA GPUs only. {_usage('fix')}."
+        f"{what} got {spec!r} of type {device.type!r}; InferenceOps run on the CPU or on CUDA GPUs only. {_usage('Fix:')}."
     )
 
 
@@ -103,14 +108,14 @@ def check_device_available(device: torch.device, *, what: str = "device") -> Non
     if not torch.cuda.is_available():
         raise DeviceError(
             f"{what} asks for {device_label(device)}, but this machine has no usable CUDA "
-            "(torch.cuda.is_available() is False); use -1 or 'cpu', or run on a GPU machine."
+            "(torch.cuda.is_available() is False), so no GPU is available. Fix: use -1 or 'cpu', or run on a GPU machine."
         )
     count = torch.cuda.device_count()
     if device.index is not None and device.index >= count:
         raise DeviceError(
             f"{what} asks for {device_label(device)}, but torch sees {count} CUDA device(s) "
             f"(cuda:0 to cuda:{count - 1}; ordinals are logical, after CUDA_VISIBLE_DEVICES); "
-            "pick one of those."
+            "Fix: pick one of those."
         )
 
 
@@ -138,7 +143,7 @@ def module_device(module: torch.nn.Module, *, what: str) -> torch.device | None:
         labels = ", ".join(str(d) for d in devices)
         raise DeviceError(
             f"{what} has parameters on several devices ({labels}); an InferenceOp runs on one "
-            "device: pass device= to script() and it will move the whole module there."
+            "device. Fix: pass device= to script() and it will move the whole module there."
         )
     return resolve_device(devices[0], what=f"the device of {what}'s parameters")
 

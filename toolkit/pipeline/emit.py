@@ -85,11 +85,11 @@ class OpSignature:
         """
         if len(args) > len(self.names):
             raise PipelineError(
-                f"{what} takes {len(self.names)} argument(s) {self.describe()}, but got {len(args)} positional ones."
+                f"{what} takes {len(self.names)} argument(s) {self.describe()}, but got {len(args)} positional ones. Fix: pass at most {len(self.names)}."
             )
         unknown = sorted(set(kwargs) - set(self.names))
         if unknown:
-            raise PipelineError(f"{what} got unknown keyword argument(s) {unknown}; its signature is {self.describe()}.")
+            raise PipelineError(f"{what} got unknown keyword argument(s) {unknown}; its signature is {self.describe()}. Fix: use only those names.")
         bound = list(args)
         for index in range(len(args), len(self.names)):
             name = self.names[index]
@@ -98,10 +98,10 @@ class OpSignature:
             elif self.defaults[index] is not inspect.Parameter.empty:
                 bound.append(self.defaults[index])
             else:
-                raise PipelineError(f"{what} is missing the argument {name!r}; its signature is {self.describe()}.")
+                raise PipelineError(f"{what} is missing the argument {name!r}; its signature is {self.describe()}. Fix: pass {name!r} too.")
         duplicated = [name for name in self.names[: len(args)] if name in kwargs]
         if duplicated:
-            raise PipelineError(f"{what} got {duplicated} both by position and by keyword; its signature is {self.describe()}.")
+            raise PipelineError(f"{what} got {duplicated} both by position and by keyword; its signature is {self.describe()}. Fix: pass each once.")
         return bound
 
 
@@ -128,7 +128,7 @@ def check_output_type(jit_type: torch.Type, *, what: str) -> None:
     raise PipelineError(
         f"{what} returns {jit_type.annotation_str}; InferenceOp outputs may hold tensors as Tensor, tuples, "
         "List[Tensor] or Dict[str, Tensor] (so the output rule can make them contiguous and bring them to "
-        "the CPU); return one of those."
+        "the CPU). Fix: return one of those."
     )
 
 

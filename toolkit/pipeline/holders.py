@@ -147,6 +147,6 @@ def function_module(function: torch.jit.ScriptFunction, *, name: str) -> torch.j
     except Exception as error:  # noqa: BLE001 - TorchScript's frontend raises several types
         raise ScriptingError(
             f"could not wrap the TorchScript function {function.name!r} (op {name!r}) in a module: "
-            f"{str(error).strip().splitlines()[0]}; its signature is {schema}. Wrap it in an nn.Module "
+            f"{str(error).strip().splitlines()[0]}; its signature is {schema}. Fix: wrap it in an nn.Module "
             "yourself and pass that to script()."
         ) from None

@@ -78,7 +78,7 @@ def annotation_of(jit_type: torch.Type, *, what: str) -> Any:
         return Optional[annotation_of(jit_type.getElementType(), what=what)]
     raise PipelineError(
         f"{what} has the TorchScript type {jit_type.annotation_str}, which an InferenceOp or a "
-        "pipeline cannot pass across its boundary; use tensors, int, float, bool, str and "
+        "pipeline cannot pass across its boundary. Fix: use tensors, int, float, bool, str and "
         "List/Tuple/Dict/Optional of those."
     )
 
@@ -89,8 +89,8 @@ def _infer(value: Any, *, what: str) -> torch.Type:
     inferred = infer_jit_type(value)
     if isinstance(inferred, str):
         raise PipelineError(
-            f"{what} is a {type(value).__name__} that TorchScript cannot type ({inferred}); "
-            "give an example of the real type (a tensor, a non-empty list, a str, ...)."
+            f"{what} is a {type(value).__name__} that TorchScript cannot type ({inferred}). "
+            "Fix: give an example of the real type (a tensor, a non-empty list, a str, ...)."
         )
     return inferred
 

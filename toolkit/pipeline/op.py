@@ -241,7 +241,7 @@ class InferenceOp:
         return PipelineError(
             f"InferenceOp {self._name!r} on {device_label(self._device)} failed on ({given}): "
             f"{torch_message(error)}. It takes {expected}{examples}; check the inputs' shapes, dtypes "
-            "and count. The TorchScript traceback is in this error's __cause__."
+            "and count (Fix: pass inputs like those). The TorchScript traceback is in this error's __cause__."
         )
 
     def warmup(self, *inputs: Any, runs: int = 2) -> tuple[float, ...]:
@@ -266,19 +266,20 @@ class InferenceOp:
         arguments = inputs or self.example_inputs
         if arguments is None:
             raise PipelineError(
-                f"InferenceOp {self._name!r}.warmup() has no inputs to run: pass them (op.warmup(x, h)), or build the "
+                f"InferenceOp {self._name!r}.warmup() has no inputs to run. Fix: pass them (op.warmup(x, h)), or build the "
                 "op with script(..., example_inputs=(...)) or call it once first."
             )
         return time_runs(lambda: self(*arguments), runs=runs, what=f"InferenceOp {self._name!r}.warmup()")
 
     # --- preparing --------------------------------------------------------------------------
-    def prepare(self, *example_inputs: Any) -> "InferenceOp":
+    def prepare(self, *example_inputs: Any, **example_keywords: Any) -> "InferenceOp":
         """Traces a pending ``nn.Module``/function on ``example_inputs`` now; returns ``self``.
 
         Ready ops ignore the call. ``script(..., example_inputs=...)`` calls this for you.
         """
         inputs = [as_input(value, what=f"example input {i} of op {self._name!r}") for i, value in enumerate(example_inputs)]
-        self._prepare(inputs, {})
+        keywords = {key: as_input(value, what=f"example input {key!r} of op {self._name!r}") for key, value in example_keywords.items()}
+        self._prepare(inputs, keywords)
         if self.example_inputs is None:
             self.example_inputs = tuple(inputs)
         return self
@@ -311,15 +312,16 @@ class InferenceOp:
     def _bind_pending(self, args: Sequence[Any], kwargs: dict[str, Any]) -> tuple[Any, ...]:
         assert self._pending is not None
         target = self._pending.forward if isinstance(self._pending, torch.nn.Module) else self._pending
+        signature = inspect.signature(target)
         try:
-            bound = inspect.signature(target).bind(*args, **kwargs)
+            bound = signature.bind(*args, **kwargs)
         except TypeError as error:
-            raise PipelineError(f"InferenceOp {self._name!r} was called with arguments its model does not take: {error}.") from None
+            raise PipelineError(_mismatch(self._name, signature, args, kwargs, error)) from None
         bound.apply_defaults()
         if bound.kwargs:
             raise PipelineError(
                 f"InferenceOp {self._name!r} wraps a model with keyword-only parameters {sorted(bound.kwargs)}; "
-                "torch.jit.trace passes inputs by position. Give them defaults or make them positional."
+                "torch.jit.trace passes inputs by position. Fix: give them defaults or make them positional."
             )
         return tuple(bound.args)
 
@@ -345,7 +347,7 @@ class InferenceOp:
         if not isinstance(traced, (torch.jit.ScriptModule, torch.jit.ScriptFunction)):
             raise PipelineError(
                 f"trace_func {how!r} returned a {type(traced).__name__} for InferenceOp {self._name!r}; "
-                "it must return a ScriptModule or ScriptFunction (as torch.jit.trace and torch.jit.script do)."
+                "it must return a ScriptModule or ScriptFunction (as torch.jit.trace and torch.jit.script do). Fix: make it return one."
             )
         self._pending = None
         return traced
@@ -377,8 +379,28 @@ class InferenceOp:
         if self._module is None:
             raise PipelineError(
                 f"InferenceOp {self._name!r} has no {what} yet: it wraps an nn.Module or function that is traced "
-                "at its first call. Call it once, or build it with script(..., example_inputs=(...))."
+                "at its first call. Fix: call it once, or build it with script(..., example_inputs=(...))."
             )
+
+
+def _mismatch(name: str, signature: inspect.Signature, args: Sequence[Any], kwargs: dict[str, Any], error: TypeError) -> str:
+    """The whole of an argument mismatch: what the model takes, what it got, every missing and extra name."""
+    parameters = list(signature.parameters.values())
+    positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    filled = {p.name for p in positional[: len(args)]} | set(kwargs)
+    missing = [p.name for p in parameters if p.default is p.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD) and p.name not in filled]
+    takes_rest = any(p.kind == p.VAR_POSITIONAL for p in parameters)
+    parts = [f"missing {missing}"] if missing else []
+    if len(args) > len(positional) and not takes_rest:
+        parts.append(f"{len(args) - len(positional)} positional argument(s) too many")
+    unknown = sorted(set(kwargs) - {p.name for p in parameters})
+    if unknown and not any(p.kind == p.VAR_KEYWORD for p in parameters):
+        parts.append(f"unexpected keyword(s) {unknown}")
+    got = f"{len(args)} positional argument(s)" + (f" and the keywords {sorted(kwargs)}" if kwargs else "")
+    return (
+        f"InferenceOp {name!r} wraps a model that takes ({', '.join(p.name for p in parameters)}), but it got {got}: "
+        f"{'; '.join(parts) or error}. Fix: pass one value per parameter, as a tuple example_inputs=(...) or at the call."
+    )
 
 
 def script(
@@ -413,14 +435,19 @@ def script(
         TracingError: tracing ``example_inputs`` failed.
     """
     if not isinstance(output_to_cpu, bool):
-        raise PipelineError(f"script(..., output_to_cpu=) must be True or False, not {output_to_cpu!r}.")
+        raise PipelineError(f"script(..., output_to_cpu=) must be True or False, not {output_to_cpu!r}. Fix: pass True or False.")
+    if trace_func is not None and not callable(trace_func):
+        raise PipelineError(
+            f"script(..., trace_func={trace_func!r}): trace_func must be callable, f(model, example_inputs) returning a "
+            "ScriptModule. Fix: pass torch.jit.script, torch.jit.trace, or leave it None to trace."
+        )
     if isinstance(obj, InferenceOp):
-        raise PipelineError(f"script() got {obj!r}, which is an InferenceOp already; use it as it is.")
+        raise PipelineError(f"script() got {obj!r}, which is an InferenceOp already. Fix: use it as it is.")
     if isinstance(obj, (str, os.PathLike)):
         op = _from_file(obj, device=device, output_to_cpu=output_to_cpu)
     elif isinstance(obj, type):
         raise PipelineError(
-            f"script() got the class {obj.__name__}, not an instance; pass {obj.__name__}(...) (Matx raised "
+            f"script() got the class {obj.__name__}, not an instance. Fix: pass {obj.__name__}(...) (Matx raised "
             "NotImplementedError here)."
         )
     elif isinstance(obj, torch.jit.ScriptFunction):
@@ -434,15 +461,62 @@ def script(
     else:
         raise PipelineError(
             f"script() got a {type(obj).__name__}; it takes a ScriptModule, a ScriptFunction, an nn.Module, a "
-            "function, or the path of a TorchScript file."
+            f"function, or the path of a TorchScript file, and a {type(obj).__name__} is not a model, a function or "
+            "a file path. Fix: pass one of those."
         )
-    if example_inputs is not None and not op.is_ready:
-        examples = example_inputs if isinstance(example_inputs, tuple) else (example_inputs,)
-        op.prepare(*examples)
-    elif example_inputs is not None and op.example_inputs is None:
-        examples = example_inputs if isinstance(example_inputs, tuple) else (example_inputs,)
-        op.example_inputs = tuple(as_input(value) for value in examples)
+    if example_inputs is None:
+        return op
+    positional, keywords = _example_arguments(example_inputs, name=op.name, parameters=_parameter_names(op))
+    if not op.is_ready:
+        op.prepare(*positional, **keywords)
+    elif op.example_inputs is None:
+        inputs = [as_input(value, what=f"example input {i} of op {op.name!r}") for i, value in enumerate(positional)]
+        named = {key: as_input(value, what=f"example input {key!r} of op {op.name!r}") for key, value in keywords.items()}
+        op.example_inputs = tuple(op.signature.bind(inputs, named, what=f"script({op.name}, example_inputs=)"))
     return op
+
+
+def _example_arguments(example_inputs: Any, *, name: str, parameters: Sequence[str]) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    """``example_inputs`` as positional and keyword arguments: a tuple, a dict by parameter name, or one value."""
+    if isinstance(example_inputs, tuple):
+        return example_inputs, {}
+    if isinstance(example_inputs, dict):
+        bad = [key for key in example_inputs if not isinstance(key, str)]
+        if bad:
+            raise PipelineError(
+                f"script({name}, example_inputs={{...}}): a dict of example inputs is keyed by the model's parameter "
+                f"names, but the keys {bad!r} are not strings. Fix: pass {{'x': x, 'h': h}} or a tuple (x, h)."
+            )
+        return (), dict(example_inputs)
+    if isinstance(example_inputs, list):
+        raise PipelineError(
+            f"script({name}, example_inputs=[...]): got a list of {len(example_inputs)} value(s), but example_inputs is "
+            "a tuple of the model's arguments (example_inputs=(x, h)) or a dict by parameter name "
+            "(example_inputs={'x': x, 'h': h}); a list is ambiguous (the model takes "
+            f"({', '.join(parameters)}){_missing_words(parameters, len(example_inputs))}). Fix: wrap it: (x, h) for several arguments, "
+            "([x, h],) for one argument that is a list."
+        )
+    return (example_inputs,), {}
+
+
+def _parameter_names(op: InferenceOp) -> list[str]:
+    """The parameter names of the model ``op`` wraps, before or after it is traced."""
+    if op.is_ready:
+        return list(op.signature.names)
+    pending = op._pending
+    target = pending.forward if isinstance(pending, torch.nn.Module) else pending
+    if target is None:
+        return []
+    try:
+        return list(inspect.signature(target).parameters)
+    except (TypeError, ValueError):
+        return []
+
+
+def _missing_words(parameters: Sequence[str], given: int) -> str:
+    """``; as positional arguments it leaves missing [...]`` when ``given`` values fill too few parameters."""
+    missing = list(parameters[given:])
+    return f"; as positional arguments it leaves missing {missing}" if missing else ""
 
 
 def _resolve_given(device: DeviceSpec, *, name: str) -> torch.device:
@@ -466,7 +540,7 @@ def _from_module(
         if found is None:
             raise DeviceError(
                 f"script({name}) cannot tell the op's device: the module has no parameters or buffers "
-                "(Matx's PyTorchDeviceNotFoundError). Pass device=-1 or 'cpu' for the CPU, N or 'cuda:N' for a GPU."
+                "(Matx's PyTorchDeviceNotFoundError). Fix: pass device=-1 or 'cpu' for the CPU, N or 'cuda:N' for a GPU."
             )
         check_device_available(found, what=f"script({name})")
         target = found
@@ -496,7 +570,7 @@ def _from_function_like(
     if device is None:
         raise DeviceError(
             f"script({name}) needs device= for a function: a function has no parameters to take a device from "
-            "(Matx's PyTorchDeviceNotSetError). Pass device=-1 or 'cpu' for the CPU, N or 'cuda:N' for a GPU."
+            "(Matx's PyTorchDeviceNotSetError). Fix: pass device=-1 or 'cpu' for the CPU, N or 'cuda:N' for a GPU."
         )
     target = _resolve_given(device, name=name)
     if module is not None:
@@ -522,7 +596,7 @@ def _from_file(path: str | os.PathLike, *, device: DeviceSpec | None, output_to_
     name = op_name_for(path)
     location = os.fspath(path)
     if not os.path.isfile(location):
-        raise PipelineError(f"script({location!r}): no such file; pass the path of a file saved with torch.jit.save.")
+        raise PipelineError(f"script({location!r}): no such file. Fix: pass the path of a file saved with torch.jit.save.")
     target = None if device is None else _resolve_given(device, name=name)
     try:
         module = torch.jit.load(location, map_location=target)
@@ -531,10 +605,10 @@ def _from_file(path: str | os.PathLike, *, device: DeviceSpec | None, output_to_
         if target is None and "cuda" in message.lower():
             raise DeviceError(
                 f"script({location!r}) could not load the file on the devices it was saved from ({message}); "
-                "pass device=-1 or 'cpu' (or a GPU that exists) to load it there."
+                "Fix: pass device=-1 or 'cpu' (or a GPU that exists) to load it there."
             ) from error
         raise PipelineError(
             f"script({location!r}): the file is not a TorchScript archive torch.jit.load can read ({message}); "
-            "save models with torch.jit.save."
+            "Fix: save models with torch.jit.save."
         ) from error
     return _from_module(module, device=device, output_to_cpu=output_to_cpu, source="file", location=location)

@@ -52,7 +52,7 @@ def count_gpu_activity(function: Callable[[], Any], *, calls: int = 10, warmup: 
         DeviceError: there is no CUDA device to profile.
     """
     if not torch.cuda.is_available():
-        raise DeviceError("count_gpu_activity needs CUDA (torch.cuda.is_available() is False); run it on a GPU machine.")
+        raise DeviceError("count_gpu_activity needs CUDA (torch.cuda.is_available() is False). Fix: run it on a GPU machine.")
     from torch.autograd import DeviceType
     from torch.profiler import ProfilerActivity, profile
 

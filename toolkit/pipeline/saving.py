@@ -39,6 +39,8 @@ lands on a device other than the one it was traced on.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import io
 import json
 import os
@@ -54,6 +56,7 @@ from toolkit.pipeline.checks import LOOSE, first_difference
 from toolkit.pipeline.container import OpCall, OpSpec, Pipeline, PipelineInput, PipelineOutput
 from toolkit.pipeline.devices import DeviceSpec, check_device_available, device_label, resolve_device
 from toolkit.pipeline.failures import torch_message
+from toolkit.pipeline.schema import SCHEMAS, check_metadata
 
 __all__ = [
     "save",
@@ -99,12 +102,12 @@ def _check_name(name: object, *, folder: str) -> str:
     if not isinstance(name, str) or not name.strip():
         raise PipelineError(
             f"Pipeline.save({folder!r}, {name!r}): the name must be a non-empty string, the stem of the files "
-            "written into the folder (save(folder, 'classify') writes classify.pt and classify.json)."
+            "written into the folder (save(folder, 'classify') writes classify.pt and classify.json). Fix: pass a name such as 'classify'."
         )
     if name != os.path.basename(name) or "/" in name or "\\" in name or name.startswith(".") or name != name.strip():
         raise PipelineError(
             f"Pipeline.save({folder!r}, {name!r}): the name is a file stem inside the folder, so it cannot hold a "
-            "folder separator, start with a dot or carry spaces at its ends; put folders in the first argument."
+            "folder separator, start with a dot or carry spaces at its ends. Fix: put folders in the first argument."
         )
     return name
 
@@ -112,7 +115,60 @@ def _check_name(name: object, *, folder: str) -> str:
 def _parent_must_exist(target: str, *, call: str) -> None:
     folder = os.path.dirname(os.path.abspath(target))
     if not os.path.isdir(folder):
-        raise PipelineError(f"{call}: the folder {folder!r} does not exist; create it first.")
+        raise PipelineError(f"{call}: the folder {folder!r} does not exist. Fix: create it first.")
+
+
+def _location(path: object, *, call: str) -> str:
+    """``path`` as a non-empty string, or a PipelineError naming the argument."""
+    if isinstance(path, bytes):
+        path = os.fsdecode(path)
+    if not isinstance(path, (str, os.PathLike)):
+        raise PipelineError(
+            f"{call}: the path must be a string or a pathlib.Path, not a {type(path).__name__}. Fix: pass a file path "
+            "such as 'pipeline.pt'."
+        )
+    location = os.fspath(path)
+    location = os.fsdecode(location) if isinstance(location, bytes) else location
+    if not location.strip():
+        raise PipelineError(f"{call}: the path is empty. Fix: pass a file path such as 'pipeline.pt' (or a folder).")
+    return location
+
+
+_FIXES = {
+    errno.ENOSPC: "free some space on that disk or save somewhere else",
+    errno.EDQUOT: "free some of your disk quota or save somewhere else",
+    errno.EACCES: "save into a folder you may write to",
+    errno.EPERM: "save into a folder you may write to",
+    errno.EROFS: "the file system is read-only: save somewhere else",
+    errno.EISDIR: "a folder has that name: pick another file name",
+    errno.ENOTDIR: "a part of the path is a file, not a folder: fix the path",
+}
+
+
+def _os_cause(error: OSError) -> str:
+    code = errno.errorcode.get(error.errno or 0)
+    reason = error.strerror or str(error) or type(error).__name__
+    return f"{reason} ({code})" if code else reason
+
+
+def _write(target: str, data: bytes | str, *, call: str) -> str:
+    """``write_atomically``, with an OSError turned into a PipelineError naming the path and the cause."""
+    try:
+        return write_atomically(target, data)
+    except OSError as error:
+        fix = _FIXES.get(error.errno or 0, "check the path, the folder's permissions and the free space")
+        raise PipelineError(
+            f"{call}: could not write {target!r}: {_os_cause(error)}. No temporary file was left behind and any "
+            f"earlier file at that path is unchanged. Fix: {fix}, then save again."
+        ) from None
+
+
+def _read_if_present(path: str) -> bytes | None:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except OSError:
+        return None
 
 
 def save(pipeline: Pipeline, path: str | os.PathLike, name: str | None = None) -> str:
@@ -129,30 +185,71 @@ def save(pipeline: Pipeline, path: str | os.PathLike, name: str | None = None) -
         The path of the archive written (what ``torch.jit.load`` and ``load`` read).
 
     Raises:
-        PipelineError: a parent folder does not exist, ``path`` is a file where a folder is
-            wanted, or ``name`` is not a plain file stem.
+        PipelineError: ``path`` is not a non-empty path, a parent folder does not exist,
+            ``path`` is a file where a folder is wanted, ``name`` is not a plain file stem, or
+            the disk refused the write (full, read-only, no permission): the message names the
+            path and the cause, no temporary file is left and an earlier file stays intact.
     """
-    location = os.fspath(path)
     if name is None:
+        location = _location(path, call=f"Pipeline.save({path!r})")
+        call = f"Pipeline.save({location!r})"
+        if location.endswith((os.sep, "/")) and not os.path.isdir(location):
+            raise PipelineError(f"{call}: the path ends with a separator, so it names a folder, and that folder does not exist. Fix: create it first or drop the separator.")
         target = os.path.join(location, DEFAULT_NAME) if os.path.isdir(location) else location
-        _parent_must_exist(target, call=f"Pipeline.save({location!r})")
-        _, archive = _serialise(pipeline)
-        return write_atomically(target, archive)
+        _parent_must_exist(target, call=call)
+        _, archive = _serialise(pipeline, call=call)
+        return _write(target, archive, call=call)
+    location = _location(path, call=f"Pipeline.save({path!r}, {name!r})")
     stem = _check_name(name, folder=location)
     call = f"Pipeline.save({location!r}, {name!r})"
     if os.path.exists(location) and not os.path.isdir(location):
-        raise PipelineError(f"{call}: {location!r} is a file, and the folder form writes into a folder; pick another folder.")
+        raise PipelineError(f"{call}: {location!r} is a file, and the folder form writes into a folder. Fix: pick another folder.")
     _parent_must_exist(location, call=call)
-    os.makedirs(location, exist_ok=True)
-    meta, archive = _serialise(pipeline)
-    target = write_atomically(os.path.join(location, stem + ARCHIVE_SUFFIX), archive)
+    meta, archive = _serialise(pipeline, call=call)
+    created = not os.path.isdir(location)
+    try:
+        os.makedirs(location, exist_ok=True)
+    except OSError as error:
+        raise PipelineError(f"{call}: could not create the folder {location!r}: {_os_cause(error)}. Fix: save into a folder you may write to.") from None
+    archive_path = os.path.join(location, stem + ARCHIVE_SUFFIX)
+    previous = _read_if_present(archive_path)
     spec = {**meta, "archive": stem + ARCHIVE_SUFFIX}
-    write_atomically(os.path.join(location, stem + SPEC_SUFFIX), json.dumps(spec, indent=1, sort_keys=True) + "\n")
+    try:
+        target = _write(archive_path, archive, call=call)
+        try:
+            _write(os.path.join(location, stem + SPEC_SUFFIX), json.dumps(spec, indent=1, sort_keys=True) + "\n", call=call)
+        except PipelineError:
+            _restore(archive_path, previous, call=call)
+            raise
+    except PipelineError:
+        if created:
+            with contextlib.suppress(OSError):
+                os.rmdir(location)  # only if still empty
+        raise
     return target
 
 
-def _serialise(pipeline: Pipeline) -> tuple[dict[str, Any], bytes]:
-    """The metadata and the archive's bytes (serialised in memory, so a failing disk never meets torch's writer)."""
+def _restore(archive_path: str, previous: bytes | None, *, call: str) -> None:
+    """Puts back the archive as it was before a folder-form save whose spec could not be written."""
+    try:
+        if previous is None:
+            os.unlink(archive_path)
+        else:
+            write_atomically(archive_path, previous)
+    except OSError as error:
+        raise PipelineError(
+            f"{call}: the spec could not be written, and putting back the earlier {archive_path!r} failed too "
+            f"({_os_cause(error)}); the archive there is the new one. Fix: free some space, then save again."
+        ) from None
+
+
+def _serialise(pipeline: Pipeline, *, call: str) -> tuple[dict[str, Any], bytes]:
+    """The metadata and the archive's bytes (serialised in memory, so a failing disk never meets torch's writer).
+
+    The bytes are read back in memory before anything is written: torch.jit.save writes some
+    submodule and attribute names (quotes, backslashes, newlines, keywords such as ``class``,
+    non-ASCII) that torch.jit.load then cannot parse, and a file that load refuses is no save.
+    """
     meta = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -164,30 +261,76 @@ def _serialise(pipeline: Pipeline) -> tuple[dict[str, Any], bytes]:
     torch.save({"inputs": pipeline.example_inputs, "outputs": pipeline.example_outputs}, examples)
     extra = {META_FILE: json.dumps(meta, indent=1, sort_keys=True), EXAMPLES_FILE: examples.getvalue()}
     archive = io.BytesIO()
-    torch.jit.save(pipeline.module, archive, _extra_files=extra)
+    try:
+        torch.jit.save(pipeline.module, archive, _extra_files=extra)
+        torch.jit.load(io.BytesIO(archive.getvalue()), map_location="cpu")
+    except Exception as error:  # torch raises RuntimeError, SyntaxError-like frontend errors and more here
+        raise PipelineError(
+            f"{call}: pipeline {pipeline.name!r} cannot be saved so that load() reads it back: TorchScript "
+            f"refused its own archive ({type(error).__name__}: {_parse_failure(error)}); a submodule or attribute "
+            "name is probably not a plain Python identifier (quotes, backslashes, newlines, keywords such as "
+            "'class' or 'None', non-ASCII letters). Nothing was written. Fix: rename the submodule or attribute "
+            "to an identifier such as 'layer1', then trace and save again."
+        ) from None
     return meta, archive.getvalue()
 
 
-def _is_spec(path: str) -> bool:
+def _parse_failure(error: BaseException) -> str:
+    """What torch.jit.load's parser says first (``expected ident but found 'class' here``), the name it tripped on."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    return lines[0].rstrip(":") if lines else type(error).__name__
+
+
+def _read_spec(path: str) -> tuple[dict[str, Any] | None, str]:
+    """The spec at ``path``, or None and why it is not one."""
     try:
         with open(path, encoding="utf-8") as handle:
             spec = json.load(handle)
-    except (OSError, ValueError):
-        return False
-    return isinstance(spec, dict) and spec.get("format") == FORMAT and isinstance(spec.get("archive"), str)
+    except OSError as error:
+        return None, f"it cannot be read ({_os_cause(error)})"
+    except ValueError as error:
+        return None, f"it is not valid JSON ({error})"
+    if not isinstance(spec, dict) or spec.get("format") != FORMAT:
+        return None, f"its 'format' field is not {FORMAT!r}"
+    if not isinstance(spec.get("archive"), str):
+        return None, "its 'archive' field, the name of the .pt file beside it, is missing or not a string"
+    return spec, ""
+
+
+def _is_spec(path: str) -> bool:
+    return _read_spec(path)[0] is not None
 
 
 def _archive_of_spec(spec_path: str, *, shown: str) -> str:
-    if not _is_spec(spec_path):
+    spec, why = _read_spec(spec_path)
+    if spec is None:
         raise PipelineError(
             f"load({shown!r}): {spec_path!r} is not a toolkit pipeline spec (the {SPEC_SUFFIX} file that "
-            "Pipeline.save(folder, name) writes); pass the folder, or the .pt archive."
+            f"Pipeline.save(folder, name) writes): {why}. Fix: pass the folder or the .pt archive, or save the pipeline again."
         )
-    with open(spec_path, encoding="utf-8") as handle:
-        archive = json.load(handle)["archive"]
-    if archive != os.path.basename(archive):
-        raise PipelineError(f"load({shown!r}): the spec names the archive {archive!r} outside its folder; save the pipeline again.")
+    archive = spec["archive"]
+    if archive != os.path.basename(archive) or not archive:
+        raise PipelineError(f"load({shown!r}): the spec names the archive {archive!r} outside its folder. Fix: save the pipeline again.")
+    _refuse_bad_metadata(spec, where=repr(spec_path), shown=shown, extra=frozenset({"archive"}))
     return os.path.join(os.path.dirname(spec_path), archive)
+
+
+def _refuse_bad_metadata(meta: Any, *, where: str, shown: str, extra: frozenset[str] = frozenset()) -> None:
+    """A PipelineError listing every schema problem of ``meta`` (read from ``where``), if any."""
+    if not isinstance(meta, dict):
+        raise PipelineError(f"load({shown!r}): the metadata in {where} is {type(meta).__name__}, not a JSON object. Fix: save the pipeline again.")
+    if meta.get("format") != FORMAT or meta.get("format_version") not in SCHEMAS:
+        raise PipelineError(
+            f"load({shown!r}): pipeline format {meta.get('format')!r} version {meta.get('format_version')!r} is not "
+            f"{FORMAT!r} version {FORMAT_VERSION}. Fix: save it again with this toolkit."
+        )
+    problems = check_metadata(meta, version=meta["format_version"], extra=extra)
+    if problems:
+        listed = "".join(f"\n  - {problem}" for problem in problems)
+        raise PipelineError(
+            f"load({shown!r}): the metadata in {where} was changed by hand or damaged; "
+            f"{len(problems)} problem(s):{listed}\nFix: save the pipeline again from the traced pipeline rather than editing the file."
+        )
 
 
 def _pipelines_in(folder: str) -> dict[str, str]:
@@ -212,21 +355,21 @@ def _locate(path: str | os.PathLike, *, name: str | None) -> str:
             if name not in found:
                 raise PipelineError(
                     f"load({location!r}, name={name!r}): the folder holds no pipeline of that name; it holds "
-                    f"{sorted(found) or 'none'}."
+                    f"{sorted(found) or 'none'}. Fix: pass one of those names."
                 )
             return found[name]
         if len(found) == 1:
             return next(iter(found.values()))
         if not found:
             raise PipelineError(
-                f"load({location!r}): the folder holds no saved pipeline (no {SPEC_SUFFIX} spec, no {DEFAULT_NAME}); "
-                "pass the path Pipeline.save() returned."
+                f"load({location!r}): the folder holds no saved pipeline (no {SPEC_SUFFIX} spec, no {DEFAULT_NAME}). "
+                "Fix: pass the path Pipeline.save() returned."
             )
         raise PipelineError(
-            f"load({location!r}): the folder holds several pipelines {sorted(found)}; pick one with name=..."
+            f"load({location!r}): the folder holds several pipelines {sorted(found)}. Fix: pick one with name=..."
         )
     if name is not None:
-        raise PipelineError(f"load({location!r}, name={name!r}): name= picks a pipeline inside a folder, but {location!r} is not a folder.")
+        raise PipelineError(f"load({location!r}, name={name!r}): name= picks a pipeline inside a folder, but {location!r} is not a folder. Fix: drop name= or pass the folder.")
     if location.endswith(SPEC_SUFFIX) and os.path.isfile(location):
         return _archive_of_spec(location, shown=location)
     return location
@@ -236,35 +379,86 @@ def read_metadata(path: str | os.PathLike, *, name: str | None = None) -> dict[s
     """The metadata of a saved pipeline (either form), without applying any device rule.
 
     Raises:
-        PipelineError: no such file, not a TorchScript archive, or not a toolkit pipeline.
+        PipelineError: no such file, not a TorchScript archive, not a toolkit pipeline, or
+            metadata that does not fit the schema (each problem named by its field).
     """
-    _, meta, _ = _open(_locate(path, name=name))
+    _, meta, _ = _open(_locate(_location(path, call=f"read_metadata({path!r})"), name=_name_argument(name, call="read_metadata")))
     return meta
+
+
+def _name_argument(name: object, *, call: str) -> str | None:
+    if name is not None and not isinstance(name, str):
+        raise PipelineError(f"{call}(..., name={name!r}): name must be a string, the spec name given to Pipeline.save(folder, name), or None. Fix: pass a string or None.")
+    return name
 
 
 def _open(location: str) -> tuple[torch.jit.ScriptModule, dict[str, Any], bytes]:
     if not os.path.isfile(location):
-        raise PipelineError(f"load({location!r}): no such file; pass the path Pipeline.save() returned.")
+        raise PipelineError(f"load({location!r}): no such file. Fix: pass the path Pipeline.save() returned.")
     extra: dict[str, Any] = {META_FILE: "", EXAMPLES_FILE: ""}  # torch.jit.load replaces each value with the file's bytes
     try:
         module = torch.jit.load(location, map_location="cpu", _extra_files=extra)
     except RuntimeError as error:
         raise PipelineError(
-            f"load({location!r}): not a TorchScript archive ({torch_message(error)}); pass a file written by Pipeline.save()."
+            f"load({location!r}): not a TorchScript archive ({torch_message(error)}). Fix: pass a file written by Pipeline.save()."
         ) from error
     raw_meta = extra[META_FILE]
     if not raw_meta:
         raise PipelineError(
-            f"load({location!r}): the file is a TorchScript module but not a toolkit pipeline (it has no {META_FILE}); "
-            "run it with torch.jit.load, or wrap it as an op with toolkit.pipeline.script(path, device=...)."
+            f"load({location!r}): the file is a TorchScript module but not a toolkit pipeline (it has no {META_FILE}). "
+            "Fix: run it with torch.jit.load, or wrap it as an op with toolkit.pipeline.script(path, device=...)."
         )
-    meta = json.loads(raw_meta)
-    if meta.get("format") != FORMAT or meta.get("format_version") != FORMAT_VERSION:
+    try:
+        meta = json.loads(raw_meta)
+    except ValueError as error:
         raise PipelineError(
-            f"load({location!r}): pipeline format {meta.get('format')!r} version {meta.get('format_version')!r} is not "
-            f"{FORMAT!r} version {FORMAT_VERSION}; save it again with this toolkit."
-        )
+            f"load({location!r}): {META_FILE} inside the archive is not valid JSON ({error}); it was edited or damaged "
+            "after saving. Fix: save the pipeline again."
+        ) from None
+    _refuse_bad_metadata(meta, where=f"{META_FILE} of {location!r}", shown=location)
+    _refuse_missing_ops(module, meta, location=location)
     return module, meta, extra[EXAMPLES_FILE]
+
+
+def _refuse_missing_ops(module: torch.jit.ScriptModule, meta: dict[str, Any], *, location: str) -> None:
+    """The metadata must describe this module: every op attribute present, the inputs its forward's parameters."""
+    problems = [
+        f"ops[{index}].attr is {spec['attr']!r}, but the module has no op of that name"
+        for index, spec in enumerate(meta["ops"])
+        if not isinstance(getattr(module, spec["attr"], None), torch.jit.ScriptModule) or not hasattr(module, f"{spec['attr']}_device")
+    ]
+    schema = module.forward.schema  # type: ignore[attr-defined]  # a ScriptMethod has .schema
+    expected = [argument.name for argument in schema.arguments[1:]]
+    given = [item["name"] for item in meta["inputs"]]
+    if given != expected:
+        problems.append(f"inputs names {given}, but the module's forward takes {expected}")
+    if problems:
+        listed = "".join(f"\n  - {problem}" for problem in problems)
+        raise PipelineError(
+            f"load({location!r}): the metadata in {META_FILE} does not describe the module stored with it; "
+            f"{len(problems)} problem(s):{listed}\nFix: save the pipeline again from the traced pipeline rather than editing the file."
+        )
+
+
+def _read_examples(raw: bytes, *, location: str, inputs: int) -> dict[str, Any]:
+    """The stored examples, read only with torch's safe loader (``weights_only=True``)."""
+    problem = ""
+    try:
+        examples = torch.load(io.BytesIO(raw), map_location="cpu", weights_only=True)
+    except Exception as error:  # noqa: BLE001 - unpickling garbage raises many types
+        examples, problem = None, f"it cannot be read as plain tensors ({type(error).__name__})"
+    if not problem and not (isinstance(examples, dict) and set(examples) == {"inputs", "outputs"}):
+        problem = "it does not hold the 'inputs' and 'outputs' that Pipeline.save writes"
+    elif not problem and not (isinstance(examples["inputs"], (list, tuple)) and len(examples["inputs"]) == inputs):
+        problem = f"its 'inputs' are not a sequence of {inputs} value(s), one per pipeline input"
+    if problem:
+        raise PipelineError(
+            f"load({location!r}): {EXAMPLES_FILE} inside the archive, the stored example inputs and outputs, is damaged: "
+            f"{problem}. The toolkit reads it only with torch's safe loader and never loads it any other way. "
+            "Fix: save the pipeline again from the traced pipeline."
+        )
+    assert isinstance(examples, dict)
+    return examples
 
 
 def _unused_device_note(target: torch.device, *, location: str, device: DeviceSpec) -> str:
@@ -302,11 +496,13 @@ def load(
     """
     if device is None:
         raise DeviceError(
-            f"load({os.fspath(path)!r}, device=None): a device is required; pass -1 or 'cpu' for the CPU, "
+            f"load({path!r}, device=None): a device is required. Fix: pass -1 or 'cpu' for the CPU, "
             "N or 'cuda:N' for a GPU."
         )
+    if not isinstance(allow_gpu_to_cpu, bool):
+        raise PipelineError(f"load(..., allow_gpu_to_cpu={allow_gpu_to_cpu!r}): it must be True or False. Fix: pass True or False.")
     target = resolve_device(device, what=f"load(..., device={device!r})")
-    location = _locate(path, name=name)
+    location = _locate(_location(path, call=f"load({path!r})"), name=_name_argument(name, call="load"))
     module, meta, raw_examples = _open(location)
     specs = [OpSpec(**{**spec, "baked_devices": tuple(spec["baked_devices"])}) for spec in meta["ops"]]
 
@@ -316,11 +512,11 @@ def load(
         names = ", ".join(f"{spec.attr!r} (on {spec.device})" for spec in gpu_ops)
         raise DeviceError(
             f"load({location!r}, device={device!r}): the pipeline has GPU op(s) {names}, and a GPU op loaded on "
-            "the CPU is undefined in Matx. Load it on a GPU (device=0 or 'cuda:0'), or pass allow_gpu_to_cpu=True "
+            "the CPU is undefined in Matx. Fix: load it on a GPU (device=0 or 'cuda:0'), or pass allow_gpu_to_cpu=True "
             "to move those ops to the CPU and check them on the stored example inputs."
         )
     if gpu_ops:
-        check_device_available(target, what=f"load({os.fspath(path)!r}, device={device!r})")
+        check_device_available(target, what=f"load({location!r}, device={device!r})")
     elif target.type != "cpu":
         notes.append(_unused_device_note(target, location=location, device=device))
         warnings.warn(UnusedDeviceWarning(notes[-1]), stacklevel=2)
@@ -337,7 +533,7 @@ def load(
         if label != spec.traced_device and (label == "cpu" or not spec.is_portable):
             moved.append(new_spec)
 
-    examples = torch.load(io.BytesIO(raw_examples), map_location="cpu", weights_only=True)
+    examples = _read_examples(raw_examples, location=location, inputs=len(meta["inputs"]))
     placed_by_attr = {spec.attr: spec for spec in placed}
     pipeline = Pipeline(
         module=module,
@@ -375,12 +571,12 @@ def _check_moved(pipeline: Pipeline, moved: list[OpSpec], location: str) -> None
     except PipelineError as error:
         raise DeviceError(
             f"load({location!r}): op(s) {names} were moved and then failed on the stored example inputs: "
-            f"{torch_message(error.__cause__ or error)}. A trace bakes devices into its graph; re-trace the model on "
+            f"{torch_message(error.__cause__ or error)}. A trace bakes devices into its graph. Fix: re-trace the model on "
             "the target device, or script it (trace_func=torch.jit.script)."
         ) from error
     difference = first_difference(actual, pipeline.example_outputs, **LOOSE)
     if difference is not None:
         raise DeviceError(
             f"load({location!r}): op(s) {names} were moved and no longer reproduce the stored outputs: {difference}. "
-            "Re-trace the model on the target device, or script it (trace_func=torch.jit.script)."
+            "Fix: re-trace the model on the target device, or script it (trace_func=torch.jit.script)."
         )

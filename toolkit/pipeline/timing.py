@@ -156,7 +156,7 @@ class ProfileTable:
         try:
             import matplotlib.pyplot as plt
         except ImportError:
-            raise PipelineError("ProfileTable.plot() needs matplotlib; install it (pip install matplotlib).") from None
+            raise PipelineError("ProfileTable.plot() needs matplotlib. Fix: install it (pip install matplotlib).") from None
         if ax is None:
             _, ax = plt.subplots(figsize=(7, 0.5 + 0.45 * max(1, len(self.rows))))
         devices = list(dict.fromkeys(row.device for row in self.rows))
@@ -204,7 +204,7 @@ def time_runs(function: Callable[[], Any], *, runs: int, what: str, synchronise:
         PipelineError: ``runs`` is not a positive int.
     """
     if isinstance(runs, bool) or not isinstance(runs, int) or runs < 1:
-        raise PipelineError(f"{what}: runs must be a positive int, not {runs!r}.")
+        raise PipelineError(f"{what}: runs must be a positive int, not {runs!r}. Fix: pass an int such as 10.")
     sync = synchronise or (torch.cuda.synchronize if torch.cuda.is_available() else (lambda: None))
     seconds: list[float] = []
     for _ in range(runs):  # in the caller's grad mode: TorchScript optimises a graph once per grad mode
@@ -283,16 +283,23 @@ def profile(pipeline: "Pipeline", feed: Mapping[str, Any] | None = None, *, warm
             warm-up count that is not an int >= 0, or the run failed.
         FeedError: the feed does not fit the pipeline.
     """
+    from toolkit.pipeline.container import Pipeline
+
+    if not isinstance(pipeline, Pipeline):
+        raise PipelineError(
+            f"profile() takes a Pipeline (what toolkit.pipeline.trace returns), not a {type(pipeline).__name__}. "
+            "Fix: trace the function first: profile(toolkit.pipeline.trace(fn, *examples))."
+        )
     steps: PipelineSteps | None = getattr(pipeline, "_steps", None)
     if steps is None:
         raise PipelineError(
             f"profile(pipeline {pipeline.name!r}): this pipeline was loaded from {pipeline.path!r}, and profile steps "
             "through the torch.fx graph that trace() compiled, which a saved file does not carry (TorchScript inlines "
-            "the ops when it optimises, so a profiler of the loaded module sees aten operators, not op calls). Profile "
+            "the ops when it optimises, so a profiler of the loaded module sees aten operators, not op calls). Fix: profile "
             "the pipeline that trace() returned, or use torch.profiler on pipeline.module for an operator-level view."
         )
     if isinstance(warmup, bool) or not isinstance(warmup, int) or warmup < 0:
-        raise PipelineError(f"profile(pipeline {pipeline.name!r}): warmup must be an int >= 0, not {warmup!r}.")
+        raise PipelineError(f"profile(pipeline {pipeline.name!r}): warmup must be an int >= 0, not {warmup!r}. Fix: pass 0 or more, such as 3.")
     chosen = dict(zip(pipeline.input_names, pipeline.example_inputs)) if feed is None else feed
     arguments = pipeline.arguments(chosen)
     synchronise = _synchroniser(pipeline)
@@ -306,7 +313,7 @@ def profile(pipeline: "Pipeline", feed: Mapping[str, Any] | None = None, *, warm
     try:
         (stepped_seconds,) = time_runs(lambda: outputs.append(stepper.run(*arguments)), runs=1, what=what, synchronise=synchronise)
     except TORCH_FAILURES as error:
-        raise PipelineError(f"{what}: the stepped run failed: {torch_message(error)}.") from error
+        raise PipelineError(f"{what}: the stepped run failed: {torch_message(error)}. Fix: check that pipeline.run(feed) works first.") from error
     by_name = {call.name: call for call in pipeline.ops}
     rows = tuple(
         OpTiming(

@@ -120,7 +120,7 @@ class _PipelineTracer(fx.Tracer):
         if not op.is_ready:
             raise PipelineError(
                 f"InferenceOp {op.name!r} was called while recording but not during the eager run of the "
-                "function on the example inputs, so it was never traced; make the function call the same ops "
+                "function on the example inputs, so it was never traced. Fix: make the function call the same ops "
                 "whatever the input values are."
             )
         bound = op.signature.bind(args, kwargs, what=f"InferenceOp {op.name!r}")
@@ -181,16 +181,16 @@ def _parameters(fn: Callable[..., Any], name: str) -> list[inspect.Parameter]:
     try:
         signature = inspect.signature(fn.forward if isinstance(fn, torch.nn.Module) else fn)
     except (TypeError, ValueError):
-        raise PipelineError(f"trace({name}): cannot read the function's signature; pass a function with named parameters.") from None
+        raise PipelineError(f"trace({name}): cannot read the function's signature. Fix: pass a function with named parameters.") from None
     parameters = list(signature.parameters.values())
     variadic = [p.name for p in parameters if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
     if variadic:
         raise PipelineError(
             f"trace({name}): the parameters {variadic} are *args/**kwargs; a pipeline's inputs are named "
-            "parameters (they become the keys of run()'s feed dict). List them explicitly."
+            "parameters (they become the keys of run()'s feed dict). Fix: list them explicitly."
         )
     if not parameters:
-        raise PipelineError(f"trace({name}): the function takes no parameters; a pipeline needs at least one input.")
+        raise PipelineError(f"trace({name}): the function takes no parameters; a pipeline needs at least one input. Fix: give the function a parameter for each input.")
     return parameters
 
 
@@ -287,13 +287,23 @@ def trace(fn: Callable[..., Any], *example_args: Any, **example_kwargs: Any) -> 
             the compiled pipeline disagrees with ``fn``.
         ScriptingError: TorchScript could not compile the recorded code.
     """
+    if isinstance(fn, type):
+        raise PipelineError(
+            f"trace() got the class {fn.__name__}, not a function or an instance. Fix: pass {fn.__name__}(...) or a "
+            "function whose parameters are the pipeline's inputs, then its example inputs: trace(fn, x, h)."
+        )
+    if not callable(fn):
+        raise PipelineError(
+            f"trace() takes the function to record as its first argument, not {describe(fn)}, which is not a function. Fix: pass a function "
+            "whose parameters are the pipeline's inputs, then its example inputs: trace(fn, x, h)."
+        )
     name = _callable_name(fn)
     parameters = _parameters(fn, name)
     try:
         bound = inspect.Signature(parameters).bind(*example_args, **example_kwargs)
     except TypeError as error:
         raise PipelineError(
-            f"trace({name}) needs one example for each of {[p.name for p in parameters]}: {error}."
+            f"trace({name}) needs one example for each of {[p.name for p in parameters]}: {error}. Fix: pass one example input per parameter: trace(fn, x, h)."
         ) from None
     bound.apply_defaults()
     examples = {key: as_input(value, what=f"example input {key!r}") for key, value in bound.arguments.items()}
@@ -312,7 +322,7 @@ def trace(fn: Callable[..., Any], *example_args: Any, **example_kwargs: Any) -> 
     except Exception as error:  # noqa: BLE001 - TorchScript's frontend raises several types
         raise ScriptingError(
             f"trace({name}) recorded the function, but TorchScript could not compile the result: "
-            f"{torch_message(error)}. Keep pre/post-processing to TorchScript-able tensor code, or move it into a "
+            f"{torch_message(error)}. Fix: keep pre/post-processing to TorchScript-able tensor code, or move it into a "
             f"function wrapped with script(f, device=..., trace_func=torch.jit.script). The recorded code:\n"
             f"{graph_module.code.strip()}"
         ) from error
@@ -341,7 +351,7 @@ def _refuse_stray_device_tensors(tracer: _PipelineTracer, name: str) -> None:
     if stray:
         raise PipelineError(
             f"trace({name}): {', '.join(sorted(set(stray)))} live(s) on a GPU outside any InferenceOp, and load() "
-            "could not place it (only InferenceOps carry a device). Wrap GPU modules with "
+            "could not place it (only InferenceOps carry a device). Fix: wrap GPU modules with "
             "toolkit.pipeline.script(module), and keep the tensors the function captures on the CPU."
         )
 
@@ -357,7 +367,7 @@ def _run_eagerly(fn: Callable[..., Any], parameters: list[inspect.Parameter], ex
     except Exception as error:  # noqa: BLE001 - anything the user's function raises
         raise PipelineError(
             f"trace({name}) ran the function on the example inputs and it raised {type(error).__name__}: "
-            f"{torch_message(error)}; make it run eagerly first."
+            f"{torch_message(error)}. Fix: make it run eagerly first."
         ) from error
 
 

@@ -61,7 +61,7 @@ def code_html(text: str, *, marks: dict[int, Iterable[str]] | None = None, title
     rows = []
     for number, line in enumerate(_highlight_lines(text), start=1):
         line_marks = tuple(marks.get(number, ()))
-        classes = "".join(f" mark-{m}" for m in line_marks)
+        classes = "".join(f" mark-{html.escape(str(m), quote=True)}" for m in line_marks)
         background = next((_MARK_BACKGROUND[m] for m in line_marks if m in _MARK_BACKGROUND), None)
         style = f"display:block;padding:0 8px;background:{background}" if background else "display:block;padding:0 8px"
         rows.append(

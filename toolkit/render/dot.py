@@ -14,6 +14,7 @@ appearance order, and SVG elements carry ``id`` and ``class`` attributes the wid
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
@@ -225,7 +226,7 @@ def _box_counts(drawing: Drawing) -> dict[str, int]:
 
 
 def _classes(first: str, marks: Sequence[str]) -> str:
-    return " ".join((first, *marks))
+    return _esc(" ".join((first, *marks)))
 
 
 def _styles(table: Mapping[str, str], marks: Sequence[str]) -> str:
@@ -233,7 +234,7 @@ def _styles(table: Mapping[str, str], marks: Sequence[str]) -> str:
 
 
 def _box_stmt(n: Box) -> str:
-    label = "\\n".join(_esc(line) for line in n.label)
+    label = "\\n".join(_esc(_fit(line)) for line in n.label)
     return (
         f'"{_esc(n.id)}" [label="{label}" tooltip="{_esc(n.tooltip)}" id="node:{_esc(n.id)}"'
         f' class="{_classes("node-" + n.kind, n.marks)}" {_BOX_STYLE.get(n.kind, _BOX_STYLE["prim"])}'
@@ -244,7 +245,7 @@ def _box_stmt(n: Box) -> str:
 def _closed_cluster_stmt(c: Cluster, count: int) -> str:
     classes = "node-collapsed" if c.kind == "module" else f"node-collapsed node-collapsed-{c.kind}"
     return (
-        f'"{_esc(c.key)}" [label="{_esc(c.label)}\\n{plural(count, "node")}" tooltip="collapsed: {_esc(c.label)}"'
+        f'"{_esc(c.key)}" [label="{_esc(_fit(c.label))}\\n{plural(count, "node")}" tooltip="collapsed: {_esc(c.label)}"'
         f' id="node:{_esc(c.key)}" class="{classes}" {_CLOSED_STYLE[c.kind]}];'
     )
 
@@ -254,7 +255,7 @@ def _fold_stmt(fold: Fold, count: int) -> str:
     what = f"{fold.type_name} ×{size}" if fold.type_name else f"×{size}"
     tooltip = f"{size} identical blocks folded ({plural(count, 'node')}): click to open"
     return (
-        f'"{_esc(fold.key)}" [label="{_esc(fold.label)}\\n{_esc(what)}" tooltip="{_esc(tooltip)}"'
+        f'"{_esc(fold.key)}" [label="{_esc(_fit(fold.label))}\\n{_esc(what)}" tooltip="{_esc(tooltip)}"'
         f' id="node:{_esc(fold.key)}" class="node-fold" {_CLOSED_STYLE["fold"]}];'
     )
 
@@ -262,18 +263,42 @@ def _fold_stmt(fold: Fold, count: int) -> str:
 def _cluster_lines(c: Cluster, index: int) -> tuple[str, str]:
     return (
         f"subgraph cluster_{index} {{",
-        f'graph [label="{_esc(c.label)}" id="cluster:{_esc(c.key)}" class="{_classes("cluster-" + c.kind, c.marks)}"'
+        f'graph [label="{_esc(_fit(c.label))}" id="cluster:{_esc(c.key)}" class="{_classes("cluster-" + c.kind, c.marks)}"'
         f" fontsize=10 labeljust=l {_CLUSTER_STYLE.get(c.kind, '')} {_styles(_CLUSTER_MARK_STYLE, c.marks)}];",
     )
 
 
 def _edge_attrs(e: Edge, *, edge_labels: bool) -> str:
-    attrs = [f'label="{_esc(e.label)}"'] if edge_labels and e.label else []
+    attrs = [f'label="{_esc(_fit(e.label))}"'] if edge_labels and e.label else []
     attrs += [_EDGE_MARK_STYLE[m] for m in e.marks if m in _EDGE_MARK_STYLE]
-    attrs += [f'class="{" ".join(e.marks)}"'] if e.marks else []
+    attrs += [f'class="{_esc(" ".join(e.marks))}"'] if e.marks else []
     return f" [{' '.join(attrs)}]" if attrs else ""
 
 
+_LABEL_CHARS = 160
+
+
+def _fit(text: str) -> str:
+    """A label line short enough to lay out: Graphviz refuses nodes wider than 65535 points, and a
+    name read from a checkpoint can be kilobytes long (the tooltip keeps it whole)."""
+    text = str(text)
+    return text if len(text) <= _LABEL_CHARS else text[: _LABEL_CHARS - 1] + "…"
+
+
+# Characters XML 1.0 forbids (C0 controls but tab/newline/return, lone surrogates, U+FFFE/U+FFFF):
+# Graphviz copies them into the SVG as they are, which makes it unreadable, so they become U+FFFD.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# Graphviz reads ``&...;`` in any string as an entity and copies it into the SVG unchecked
+# (``&;``, ``&#0;`` and ``&nbsp;`` are not XML), so every ``&`` is written ``&amp;``. ``<``, ``>``
+# and ``"`` need nothing: Graphviz writes them as entities in every SVG text and attribute.
+_ENTITIES = str.maketrans({"&": "&amp;"})
+
+
 def _esc(text: str) -> str:
-    """Escape for a double-quoted DOT string (graphviz escapes HTML in its SVG itself)."""
-    return str(text).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "")
+    """Escape for a double-quoted DOT string that Graphviz copies into SVG text and attributes.
+
+    Backslashes are doubled (so ``\\N``, ``\\G`` and ``\\l`` stay literal), quotes escaped,
+    ``&`` written ``&amp;``, characters XML cannot hold replaced by U+FFFD.
+    """
+    plain = _NOT_XML.sub("\ufffd", str(text).replace("\r", "")).translate(_ENTITIES)
+    return plain.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")

@@ -10,6 +10,7 @@ with a message naming the option, the cause and the fix; everything below reads 
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field, fields
 from typing import Any, Iterable, Mapping
 
@@ -18,6 +19,9 @@ from toolkit.errors import ViewOptionError
 __all__ = ["DotOptions", "GraphOptions", "ViewOptionError"]
 
 RANKDIRS = ("TB", "LR")
+# A mark becomes a class name in the SVG (``class="node-op lost"``) and a CSS hook in the widget,
+# so it must be one: a letter or underscore, then letters, digits, ``_`` or ``-``.
+_CLASS_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,11 @@ class DotOptions:
     collapsed: frozenset[str] = field(default_factory=frozenset)
     rankdir: str = "TB"
     edge_labels: bool = True
+
+    def __post_init__(self) -> None:
+        # Checked here as well as in from_keywords: rankdir is written into the DOT as a bare
+        # word, so a DotOptions built by hand must not carry anything but one of RANKDIRS.
+        _check_rankdir(self.rankdir)
 
     def with_state(self, *, depth: Any, expanded: Iterable[str], collapsed: Iterable[str]) -> "DotOptions":
         """These options with another expansion state (a widget's depth/expanded/collapsed)."""
@@ -68,6 +77,9 @@ class GraphOptions:
     method: str = "forward"
     inlined: bool = True
     per_op: bool | None = None
+
+    def __post_init__(self) -> None:
+        _check_marks(self.marks)
 
     @classmethod
     def from_keywords(cls, options: "GraphOptions | DotOptions | None" = None, **keywords: Any) -> "GraphOptions":
@@ -137,6 +149,14 @@ def _check_marks(value: Any) -> None:
         isinstance(k, str) and not isinstance(v, str) and isinstance(v, Iterable) for k, v in value.items()
     ):
         _fail("marks", value, "a mapping of node id to classes", 'pass e.g. marks={"n11": ["lost"]}')
+    for node_id, classes in value.items():
+        for mark in classes:
+            if not isinstance(mark, str) or not _CLASS_NAME.fullmatch(mark):
+                raise ViewOptionError(
+                    f"option marks[{node_id!r}] holds {mark!r}, which is not a class name (a letter or _,"
+                    " then letters, digits, _ or -): marks become CSS classes in the SVG."
+                    ' Fix: pass class names such as marks={"n11": ["lost", "highlight"]}.'
+                )
 
 
 def _check_rankdir(value: Any) -> None:

@@ -70,6 +70,7 @@ def _status_lines(report: "TraceReport") -> list[str]:
     )
     if report.partial:
         lines.append(f"PARTIAL: the time budget ran out; not run: {', '.join(report.skipped)}")
+    lines += [f"note: {note}" for note in report.notes]
     return lines
 
 

@@ -62,20 +62,53 @@ def strip_notebook_file(path: str | os.PathLike[str], *, check: bool = False) ->
         True when the file had (or, with ``check``, would have had) something removed.
 
     Raises:
-        NotebookStateError: the file is not a notebook (bad JSON or no ``cells``), naming the file.
+        NotebookStateError: the file cannot be read (missing, a folder, not UTF-8 text) or is not
+            a notebook (bad JSON, no ``cells`` list, ``metadata`` not an object), naming the file.
     """
     path = Path(path)
-    try:
-        notebook = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise NotebookStateError(f"{path} is not a notebook: invalid JSON ({exc}). Fix: pass .ipynb files.") from None
-    if not isinstance(notebook, dict) or "cells" not in notebook:
-        raise NotebookStateError(f"{path} is not a notebook: it has no 'cells'. Fix: pass .ipynb files.")
+    notebook = _read_notebook(path)
     changed = strip_widget_state(notebook)
     if changed and not check:
         text = json.dumps(notebook, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
         write_atomically(path, text, mode=stat.S_IMODE(path.stat().st_mode))  # keep the notebook's mode
     return changed
+
+
+def _read_notebook(path: Path) -> dict[str, Any]:
+    """Parse ``path`` as a notebook, or raise :class:`NotebookStateError` naming the file and the cause."""
+    fix = "Fix: pass .ipynb files."
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise NotebookStateError(f"{path}: no such file. {fix}") from None
+    except IsADirectoryError:
+        raise NotebookStateError(f"{path} is a directory (folder), not a notebook file. {fix}") from None
+    except UnicodeDecodeError as exc:
+        raise NotebookStateError(
+            f"{path} is not a notebook: not UTF-8 text (invalid byte at offset {exc.start}). {fix}"
+        ) from None
+    except OSError as exc:
+        raise NotebookStateError(f"{path} cannot be read: {exc.strerror or exc}. {fix}") from None
+    try:
+        notebook = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise NotebookStateError(f"{path} is not a notebook: invalid JSON ({exc}). {fix}") from None
+    if not isinstance(notebook, dict) or "cells" not in notebook:
+        raise NotebookStateError(f"{path} is not a notebook: it has no 'cells'. {fix}")
+    if not isinstance(notebook["cells"], list):
+        raise NotebookStateError(
+            f"{path} is not a notebook: its 'cells' is a {type(notebook['cells']).__name__}, not a list. {fix}"
+        )
+    odd = next((i for i, cell in enumerate(notebook["cells"]) if not isinstance(cell, dict)), None)
+    if odd is not None:
+        raise NotebookStateError(
+            f"{path} is not a notebook: cell {odd} in 'cells' is a {type(notebook['cells'][odd]).__name__}, not an object. {fix}"
+        )
+    if not isinstance(notebook.get("metadata", {}), dict):
+        raise NotebookStateError(
+            f"{path} is not a notebook: its 'metadata' is a {type(notebook['metadata']).__name__}, not an object. {fix}"
+        )
+    return notebook
 
 
 def main(argv: Sequence[str] | None = None) -> int:

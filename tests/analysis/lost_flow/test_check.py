@@ -256,9 +256,11 @@ def test_missing_example_inputs_is_a_clear_error():
         check_trace(DecisionGate(), ())
 
 
-def test_a_list_of_inputs_is_refused_with_the_fix():
-    with pytest.raises(MissingExampleInputsError, match=r"pass a tuple of arguments"):
-        check_trace(DecisionGate(), [seeded(2, 2)])
+def test_a_list_of_inputs_is_read_as_the_arguments_as_torch_jit_trace_reads_it():
+    x = seeded(2, 2)
+    from_list, from_tuple = check_trace(DecisionGate(), [x]), check_trace(DecisionGate(), (x,))
+    assert [f.line for f in from_list.proven] == [f.line for f in from_tuple.proven] != []
+    assert from_list.tried == from_tuple.tried
 
 
 def test_a_model_failing_on_its_own_example_is_a_clear_error():

@@ -335,3 +335,51 @@ def test_fix_applied_scripts_and_matches_eager():
     x, mask = torch.ones(2), torch.full((2,), 2.0)
     assert check_script(Fixed()).ok
     assert torch.equal(toolkit.script(Fixed())(x, mask), Fixed()(x, mask))
+
+
+class BuiltinForward(torch.nn.Module):
+    """``forward`` is torch's C function itself: there is no Python source to compile."""
+
+    forward = torch.relu
+
+
+def test_a_builtin_forward_is_explained_not_left_unrecognised():
+    with pytest.raises(ScriptingError, match=r"(?s)a method that is a builtin function .*Fix: Write the method in Python: `def forward\(self, x\)") as caught:
+        toolkit.script(BuiltinForward())
+    assert caught.value.category == "source_unavailable" and caught.value.fix_kind == "rewrite_construct"
+
+
+class KeyedLayers(nn.Module):
+    """A ModuleDict under a key the caller chooses; ``forward`` itself is plain TorchScript."""
+
+    def __init__(self, key: str):
+        super().__init__()
+        self.layers = nn.ModuleDict({key: nn.Linear(2, 2)})
+
+    def forward(self, x):
+        for layer in self.layers.values():
+            x = layer(x)
+        return x
+
+
+@pytest.mark.parametrize("key", ["a\x01b", "a\u200bb", "tag\U000e0001"], ids=["control", "invisible", "astral-unprintable"])
+def test_a_module_dict_key_torch_cannot_spell_is_explained_as_a_name_to_rename(key):
+    with pytest.raises(ScriptingError, match=r"(?s)ModuleDict key whose name holds a control or invisible character.*not yours.*Fix: Rename the submodule or ModuleDict key to a plain identifier.*toolkit\.trace") as caught:
+        toolkit.script(KeyedLayers(key))
+    assert caught.value.category == "unsupported_construct" and "TorchScript subset" not in str(caught.value)
+    assert caught.value.source_line == "self.layers = nn.ModuleDict({key: nn.Linear(2, 2)})"
+    assert caught.value.file == __file__
+    assert re.search(r"unsupported (hex|unicode) specifier", caught.value.torch_message)
+    assert toolkit.script(KeyedLayers("a_b"))(torch.ones(1, 2)).shape == (1, 2)
+
+
+@pytest.mark.parametrize(
+    "max_rounds, cause",
+    [(0, r"must be a positive int \(at least 1\)"), (-3, r"must be a positive int \(at least 1\)"), ("a", r"is not an int \(str\)"), (True, r"is not an int \(bool\)")],
+)
+def test_check_script_refuses_a_round_count_that_is_not_a_positive_int(max_rounds, cause):
+    from toolkit.errors import ViewOptionError
+
+    with pytest.raises(ViewOptionError, match=rf"max_rounds={re.escape(repr(max_rounds))} {cause}.* Fix: pass"):
+        check_script(nn.Linear(2, 2), max_rounds=max_rounds)
+    assert check_script(nn.Linear(2, 2), max_rounds=1).ok

@@ -25,7 +25,9 @@ A finding is ``proven`` only with a counterexample on which eager and traced out
 Safe code that merely looks suspicious (``math.sqrt(head_dim)``, a shape ``assert``) is
 therefore never reported as proven.
 
-Nothing here changes the user's module: all runs use deep copies, and every RNG is restored.
+Nothing here changes the user's module: all runs use deep copies, and every RNG is restored,
+as are the module globals the model's code names (``python_state``); what cannot be put back
+is named in ``TraceReport.notes``.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import linecache
+import math
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -63,8 +66,9 @@ from toolkit.capture import TracerWarningRecord
 from toolkit.frames import is_torch_path, user_location_text
 from toolkit.analysis.lost_flow.findings import CATEGORIES, PROVEN, SUSPECTED, Counterexample, Finding
 from toolkit.analysis.lost_flow.lint import lint_model
+from toolkit.analysis.lost_flow.python_state import GlobalsGuard
 from toolkit.analysis.lost_flow.localise import Evidence, entry_location, explain_divergence, suspected_findings
-from toolkit.errors import MissingExampleInputsError, TracingError
+from toolkit.errors import CheckOptionsError, MissingExampleInputsError, TracingError
 from toolkit.ir import build
 from toolkit.ir.model import Graph, Node, NodeKind
 
@@ -218,6 +222,8 @@ class TraceReport:
         scripting_error: why scripting was unavailable, or ``None``.
         trace_error: why tracing failed, or ``None``.
         partial: the budget ran out before every check ran. skipped: the checks not run.
+        notes: what the check could not do or undo, one sentence each (an empty input it
+            cannot vary, a global object the model's code changed and the check cannot put back).
         escapes, tracer_warnings: the raw signals of the instrumented trace.
         elapsed_s: how long the check took (not shown, so views stay deterministic).
     """
@@ -232,6 +238,7 @@ class TraceReport:
     trace_error: TraceFailure | None = None
     partial: bool = False
     skipped: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
     escapes: tuple[Escape, ...] = field(default=(), repr=False)
     tracer_warnings: tuple[TracerWarningRecord, ...] = field(default=(), repr=False)
     elapsed_s: float = field(default=0.0, compare=False)
@@ -348,7 +355,8 @@ def check_trace(
 
     Args:
         model: an ``nn.Module`` or a function, as you would pass to ``torch.jit.trace``.
-        example_inputs: a tensor, a tuple of arguments, or a dict of keyword arguments.
+        example_inputs: a tensor, a tuple (or, as torch.jit.trace reads it, a list) of arguments,
+            or a dict of keyword arguments.
         check_inputs: extra inputs of your own (each a tensor or a tuple), tried before the
             generated ones. They only add to what the check generates.
         budget_s: time budget in seconds (overrides ``options.budget_s``).
@@ -359,23 +367,74 @@ def check_trace(
         cannot be traced at all.
 
     Raises:
-        MissingExampleInputsError: no example inputs, or a list instead of a tuple.
+        MissingExampleInputsError: no example inputs.
+        CheckOptionsError: ``options`` is not a :class:`CheckOptions`, or a budget is not a
+            number of seconds, not negative (``math.inf``: no budget); ``check_inputs``
+            is not a list or tuple.
         TracingError: ``model`` is not callable, is already TorchScript, fails in eager
             PyTorch on its own example inputs, or cannot be copied.
     """
-    options = options or CheckOptions()
-    if budget_s is not None:
-        options = dataclasses.replace(options, budget_s=budget_s)
     name = _name(model)
+    options = _checked_options(options, budget_s, name)
+    if check_inputs is not None and not isinstance(check_inputs, (list, tuple)):
+        raise CheckOptionsError(
+            f"check_trace({name}) got check_inputs={_short(check_inputs)} ({type(check_inputs).__name__}); it takes"
+            " a list of extra inputs, each a tensor or a tuple of arguments. Fix: wrap them, e.g."
+            " check_inputs=[(x2,), (x3,)]."
+        )
     _validate(model, example_inputs, name)
     args, kwargs = cloned(*_as_args(example_inputs))  # the user's tensors are never written to
     clock = _Budget(options.budget_s)
+    python_state = GlobalsGuard(model)
     with warnings.catch_warnings():
         # TorchScript warns on every torch.jit call in 2.13; inside the check that is noise
         warnings.filterwarnings("ignore", message=_JIT_DEPRECATION, category=DeprecationWarning)
         with preserved_global_state():
             torch.set_grad_enabled(True)
-            return _check(model, name, args, kwargs, tuple(check_inputs or ()), options, clock)
+            try:
+                report = _check(model, name, args, kwargs, tuple(check_inputs or ()), options, clock)
+            finally:
+                python_state.restore()
+    notes = _empty_input_notes(args, kwargs) + python_state.unrestorable_changes()
+    return dataclasses.replace(report, notes=report.notes + notes) if notes else report
+
+
+def _checked_options(options: Any, budget_s: Any, name: str) -> CheckOptions:
+    """``options`` with ``budget_s`` applied, or a clear error naming the argument that is wrong."""
+    if options is None:
+        options = CheckOptions()
+    elif not isinstance(options, CheckOptions):
+        raise CheckOptionsError(
+            f"check_trace({name}) got options={_short(options)} ({type(options).__name__}); it takes a"
+            " toolkit CheckOptions. Fix: pass CheckOptions(...) with the settings you want, e.g."
+            " options=CheckOptions(script=False), or leave options out for the defaults."
+        )
+    for argument, value in (("budget_s", budget_s), ("options.budget_s", options.budget_s)):
+        if value is None and argument == "budget_s":
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value) or value < 0:
+            raise CheckOptionsError(
+                f"check_trace({name}) got {argument}={_short(value)} ({type(value).__name__}); the time"
+                " budget must be a number of seconds, not negative (0 traces the example only, math.inf means no budget)."
+                f" Fix: pass a number, e.g. {argument.split('.')[-1]}=10."
+            )
+    return dataclasses.replace(options, budget_s=float(budget_s)) if budget_s is not None else options
+
+
+def _short(value: Any) -> str:
+    text = " ".join(repr(value).split())
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _empty_input_notes(args: tuple, kwargs: Mapping[str, Any]) -> tuple[str, ...]:
+    """A note for each example tensor with no elements: the check cannot vary its values."""
+    leaves = [("argument " + str(i), a) for i, a in enumerate(args)] + [(f"argument {k!r}", v) for k, v in kwargs.items()]
+    return tuple(
+        f"{where} is an empty tensor (shape {tuple(value.shape)}): the check cannot vary the values of an empty"
+        " tensor, so only its sizes were changed. Fix: give an example with at least one element."
+        for where, value in leaves
+        if isinstance(value, torch.Tensor) and value.numel() == 0
+    )
 
 
 def _check(
@@ -589,8 +648,8 @@ def _name(model: Any) -> str:
 def _as_args(example_inputs: Any) -> tuple[tuple, dict]:
     if isinstance(example_inputs, dict):
         return (), dict(example_inputs)
-    if isinstance(example_inputs, tuple):
-        return example_inputs, {}
+    if isinstance(example_inputs, (tuple, list)):  # torch.jit.trace reads a list [x, h] as two arguments too
+        return tuple(example_inputs), {}
     return (example_inputs,), {}
 
 
@@ -610,11 +669,6 @@ def _validate(model: Any, example_inputs: Any, name: str) -> None:
             f"check_trace({name}) needs example inputs: torch.jit.trace runs the model once on them and the"
             " check generates its other inputs from them. Fix: pass them, e.g."
             " toolkit.check_trace(model, (torch.rand(3, 4),))."
-        )
-    if isinstance(example_inputs, list):
-        raise MissingExampleInputsError(
-            f"check_trace({name}) got example inputs as a list; torch.jit.trace would read a list as ONE"
-            " argument. Fix: pass a tuple of arguments, e.g. (x, h), or (the_list,) if forward takes a list."
         )
 
 

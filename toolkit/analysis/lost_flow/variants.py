@@ -34,6 +34,8 @@ import numpy as np
 import torch
 from torch.utils import _pytree as pytree
 
+from toolkit.analysis.lost_flow.python_state import GlobalsGuard
+
 __all__ = [
     "CannotCopyModel",
     "Outcome",
@@ -185,9 +187,12 @@ class Workbench:
     forward pass changes (counters, caches, batch-norm statistics) never leaks between runs or
     back into the user's module. The traced module shares tensors with the copy it was traced
     from, so its parameters and buffers are reset from the pristine copy before each run.
+    The module globals the model's code names are put back before each run too (``globals``,
+    a :class:`GlobalsGuard`; the caller restores them once more when the check ends).
     """
 
     def __init__(self, model: Any) -> None:
+        self.globals = GlobalsGuard(model)
         self.is_module = isinstance(model, torch.nn.Module)
         try:
             self._pristine = copy.deepcopy(model) if self.is_module else model
@@ -205,6 +210,7 @@ class Workbench:
 
     def fresh(self, *, device: str | None = None, mode: str | None = None) -> Any:
         """A new eager copy, optionally moved to ``device`` and switched to ``mode``."""
+        self.globals.restore()
         if not self.is_module:
             return self._pristine
         module = copy.deepcopy(self._pristine)
@@ -461,7 +467,7 @@ def generate_variants(
     if sized:
         added = {i: _resized(inputs.leaves[i].unsqueeze(0), 0, 2) for i in sized}
         variants.append(Variant("every input given an extra leading dimension of 2", VariantKind.RANK, *inputs.rebuild(added)))
-        removable = {i: inputs.leaves[i][0].clone() for i in sized if inputs.leaves[i].dim() >= 2}
+        removable = {i: inputs.leaves[i][0].clone() for i in sized if inputs.leaves[i].dim() >= 2 and inputs.leaves[i].shape[0] > 0}
         if removable:
             variants.append(Variant("every input's leading dimension removed", VariantKind.RANK, *inputs.rebuild(removable)))
         if len(sized) > 1:

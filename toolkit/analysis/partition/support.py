@@ -20,6 +20,7 @@ import enum
 from dataclasses import dataclass
 from typing import Callable, Iterable, Protocol, Union
 
+from toolkit.errors import PartitionError, ToolkitError
 from toolkit.ir.model import Node, Scope, SourceLocation
 
 __all__ = [
@@ -230,6 +231,20 @@ class ExcludeModules:
         return SUPPORTED
 
 
+def _ask(fn: Callable[[NodeInfo], object], node: NodeInfo, argument: str) -> object:
+    """``fn(node)``; an exception inside the caller's function becomes a PartitionError naming it."""
+    try:
+        return fn(node)
+    except ToolkitError:
+        raise
+    except Exception as error:  # noqa: BLE001 - the caller's own function: any error is theirs
+        raise PartitionError(
+            f"{argument} raised {type(error).__name__} on the node {node.kind}: {error}. It is called once"
+            f" per compute node and must return True or False. Fix: make {argument} return a bool for"
+            " every node (node.kind, node.name, node.scope, node.path, node.source)."
+        ) from error
+
+
 @dataclass(frozen=True)
 class Predicate:
     """A caller's ``node -> bool`` describing what the backend supports."""
@@ -238,7 +253,7 @@ class Predicate:
     label: str = "predicate"
 
     def __call__(self, node: NodeInfo) -> Verdict:
-        answer = self.fn(node)
+        answer = _ask(self.fn, node, "the supported= predicate")
         if isinstance(answer, Verdict):
             return answer
         if answer:
@@ -254,7 +269,7 @@ class UserFunction:
     label: str = "subgraph_builder_function"
 
     def __call__(self, node: NodeInfo) -> Verdict:
-        if self.fn(node):
+        if _ask(self.fn, node, "subgraph_builder_function"):
             return SUPPORTED
         return Verdict(False, Reason.USER_EXCLUDED, f"subgraph_builder_function returned False for {node.kind}")
 
@@ -285,7 +300,7 @@ class UserSelection:
         return f"subgraph_builder_function (over {self.default.label})"
 
     def __call__(self, node: NodeInfo) -> Verdict:
-        if not self.fn(node):
+        if not _ask(self.fn, node, "subgraph_builder_function"):
             return Verdict(False, Reason.USER_EXCLUDED, f"subgraph_builder_function returned False for {node.kind}")
         return self.coverage(node)
 
@@ -332,8 +347,6 @@ def exclude_modules(modules: Iterable[str]) -> ExcludeModules:
 
 
 def _check_kinds(kinds: Iterable[str], where: str) -> list[str]:
-    from toolkit.errors import PartitionError
-
     if isinstance(kinds, str):
         raise PartitionError(
             f"{where}() got the string {kinds!r}; it takes a collection of op kinds."
@@ -408,4 +421,10 @@ def as_rule(supported: SupportSpec, *, default: str) -> SupportRule:
         return supported
     if callable(supported):
         return Predicate(supported, label=getattr(supported, "__name__", "predicate"))
+    if not isinstance(supported, (list, tuple, set, frozenset)):
+        raise PartitionError(
+            f"supported= must be None, a profile name, a collection of op kinds, a support rule or a"
+            f" predicate node -> bool, not {type(supported).__name__} ({str(supported)[:60]})."
+            " Fix: supported='cuda', supported={'aten::relu', 'aten::linear'} or supported=lambda node: ..."
+        )
     return allow_ops(supported, label="supported=")

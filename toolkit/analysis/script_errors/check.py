@@ -40,7 +40,7 @@ from toolkit.analysis.script_errors.set_aside import (
     with_set_aside,
 )
 from toolkit.capture import script
-from toolkit.errors import NotTorchScriptError, ScriptingError
+from toolkit.errors import NotTorchScriptError, ScriptingError, ViewOptionError
 
 __all__ = ["ScriptReport", "SubmoduleVerdict", "check_script"]
 
@@ -125,7 +125,9 @@ def check_script(model: Any, *, max_rounds: int = 12) -> ScriptReport:
 
     Raises:
         NotTorchScriptError: ``model`` is not something ``torch.jit.script`` compiles.
+        ViewOptionError: ``max_rounds`` is not a positive int.
     """
+    _check_max_rounds(max_rounds)
     name = _name_of(model)
     if not isinstance(model, torch.nn.Module):
         if not (isinstance(model, type) or isinstance(model, (types.FunctionType, types.MethodType))):
@@ -147,6 +149,21 @@ def check_script(model: Any, *, max_rounds: int = 12) -> ScriptReport:
     except ScriptingError:
         pass
     return _check_tree(model, name, max_rounds=max_rounds)
+
+
+def _check_max_rounds(max_rounds: object) -> None:
+    """Refuse a ``max_rounds`` that is not a positive int (a bool is not a count)."""
+    if isinstance(max_rounds, bool) or not isinstance(max_rounds, int):
+        raise ViewOptionError(
+            f"check_script: max_rounds={max_rounds!r} is not an int ({type(max_rounds).__name__});"
+            " it counts how many times one submodule is scripted again."
+            " Fix: pass a positive int, for example max_rounds=12 (the default)."
+        )
+    if max_rounds < 1:
+        raise ViewOptionError(
+            f"check_script: max_rounds={max_rounds!r} must be a positive int (at least 1):"
+            " with no rounds nothing is scripted again. Fix: pass max_rounds=1 or more (the default is 12)."
+        )
 
 
 @dataclass

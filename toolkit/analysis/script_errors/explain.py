@@ -150,6 +150,11 @@ def _explain(obj: Any, exc: BaseException, text: str, kept: str) -> ScriptFailur
         is_os_error=isinstance(exc, OSError),
     )
     verdict = classify(clue)
+    if verdict is not None and verdict.rule == _GENERATED_NAME_RULE:
+        # torch's generated code is not the student's, and torch may append stale caller frames
+        # left from an earlier failed compile: point at the line that names the submodule instead.
+        where = _unspellable_name_location(obj) or definition_location_or_none(obj)
+        return _failure(verdict, where, kept)
     if user is None and not message.frames:
         user = _line_without_frames(obj, text, verdict)
     where = user or _attribute_location(obj, message, verdict) or innermost
@@ -164,6 +169,27 @@ def _explain(obj: Any, exc: BaseException, text: str, kept: str) -> ScriptFailur
         where = definition_location_or_none(obj)
     if innermost is not None and where is not None and where != innermost and not innermost.is_user:
         verdict = _library_call(verdict, innermost, callee)
+    return _failure(verdict, where, kept)
+
+
+_GENERATED_NAME_RULE = "uncompilable_generated_name"
+
+
+def _unspellable_name_location(obj: Any) -> Location | None:
+    """The ``self.x = ...`` line that holds a submodule whose name torch cannot write as a literal."""
+    if not isinstance(obj, torch.nn.Module):
+        return None
+    for owner in obj.modules():
+        for attribute, child in owner.named_children():
+            names = [attribute, *(name for name, _ in child.named_children())]
+            if any(not name.isprintable() for name in names):
+                found = assignment_location(owner, attribute)
+                if found is not None:
+                    return found
+    return None
+
+
+def _failure(verdict: Verdict, where: Location | None, kept: str) -> ScriptFailure:
     return ScriptFailure(
         category=verdict.category,
         construct=verdict.construct,

@@ -295,7 +295,13 @@ def _source_span(callee: Any) -> tuple[str, int, int] | None:
 
 
 def call_into(obj: Any, frame: QuotedFrame) -> tuple[Location, Location, Any] | None:
-    """For a frame in library code: the user's call that leads there, the frame's real location, the callee."""
+    """For a frame in library code: the user's call that leads there, the frame's real location, the callee.
+
+    A frame in code torch generated itself (``File "<string>"``: a ModuleDict's ``__contains__``) lies
+    in no callee's source file, so it is never matched by its line number alone.
+    """
+    if frame.file.startswith("<"):
+        return None
     for call, callee in call_sites(obj):
         span = _source_span(callee)
         if span is None or span[0] == call.file:

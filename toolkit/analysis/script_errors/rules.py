@@ -220,6 +220,39 @@ RULES: tuple[Rule, ...] = (
         ),
         whole_text=True,
     ),
+    Rule(
+        name="builtin_method",
+        pattern=r"'builtin_function_or_method' object has no attribute '__globals__'",
+        category="source_unavailable",
+        fix_kind="rewrite_construct",
+        construct="a method that is a builtin function (e.g. `forward = torch.relu`)",
+        reason=(
+            "TorchScript compiles a method from its Python source and reads the names it uses from its globals;"
+            " a builtin such as `torch.relu` is C code with neither, so there is nothing to compile."
+        ),
+        fix=(
+            "Write the method in Python: `def forward(self, x): return torch.relu(x)` (or use `nn.ReLU()` as a"
+            " submodule), then script again."
+        ),
+    ),
+    Rule(
+        name="uncompilable_generated_name",
+        pattern=r"unsupported (?P<escape>hex|unicode) specifier",
+        category="unsupported_construct",
+        fix_kind="rewrite_construct",
+        construct="a submodule or ModuleDict key whose name holds a control or invisible character",
+        reason=(
+            "For a ModuleDict (and for other containers) TorchScript writes code of its own that spells each"
+            " name as a string literal; Python writes that character as a `\\x`/`\\u` escape, and TorchScript's"
+            " lexer cannot read that {escape} escape, so the name cannot be compiled. The line torch marks is"
+            " that generated code, not yours."
+        ),
+        fix=(
+            "Rename the submodule or ModuleDict key to a plain identifier (letters, digits and `_`, e.g."
+            " `ModuleDict({{'layer_1': ...}})`) and script again; or trace the model instead with `toolkit.trace`."
+        ),
+        when=lambda found, clue: 'File "<string>"' in clue.text,
+    ),
     # unsupported constructs: the frontend's own words
     Rule(
         name="dict_unpacking",
