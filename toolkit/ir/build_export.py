@@ -4,7 +4,7 @@ TorchScript is deprecated and torch.export is where students go next. An exporte
 an FX graph plus a graph signature; this module copies what the views need from it into the
 same :mod:`toolkit.ir.model` dataclasses the TorchScript builder fills, so every view, diff
 and check reads one model whichever compiler made the graph. As :mod:`toolkit.ir.build` is
-the only module that reads ``torch._C``, this is the only one that reads FX nodes.
+the only module that reads TorchScript's C++ graph objects, this is the only one that reads FX nodes.
 
 Where each field comes from:
 

@@ -19,7 +19,15 @@ from toolkit.render.mime import filter_bundle
 if TYPE_CHECKING:  # pragma: no cover - import for type hints only
     from toolkit.analysis.lost_flow.check import TraceReport
 
-__all__ = ["display_file", "inline_code_html", "report_bundle", "report_html", "report_text", "source_snippet_html"]
+__all__ = [
+    "display_file",
+    "inline_code_html",
+    "report_bundle",
+    "report_frame_html",
+    "report_html",
+    "report_text",
+    "source_snippet_html",
+]
 
 _CELL_FILE = re.compile(r"(ipykernel_\d+[/\\]\d+\.py$)|(^<ipython-input-)")
 _SEVERITY_STYLE = {
@@ -162,11 +170,19 @@ def report_html(report: "TraceReport") -> str:
         if report.runs
         else ""
     )
+    body = f"<div style='font-size:12px;color:#555'>{status}</div>{findings}{details}"
+    return report_frame_html("toolkit-trace-report", color, _headline(report), body)
+
+
+def report_frame_html(css_class: str, color: str, headline: str, body: str) -> str:
+    """A report's frame: a coloured rule with the headline (escaped here), then ``body`` (already HTML).
+
+    Shared by the trace report and the scripting report, so both read alike in a notebook.
+    """
     return (
-        "<div class='toolkit-trace-report'>"
-        f"<div style='border-top:3px solid {color};padding-top:4px'><b style='color:{color}'>"
-        f"{html.escape(_headline(report))}</b></div>"
-        f"<div style='font-size:12px;color:#555'>{status}</div>{findings}{details}</div>"
+        f"<div class='{html.escape(css_class, quote=True)}'>"
+        f"<div style='border-top:3px solid {html.escape(color, quote=True)};padding-top:4px'>"
+        f"<b style='color:{html.escape(color, quote=True)}'>{html.escape(headline)}</b></div>{body}</div>"
     )
 
 

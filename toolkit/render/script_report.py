@@ -11,7 +11,7 @@ import html
 from typing import TYPE_CHECKING, Any, Iterable
 
 from toolkit.render.mime import filter_bundle
-from toolkit.render.report import display_file, inline_code_html, source_snippet_html
+from toolkit.render.report import display_file, inline_code_html, report_frame_html, source_snippet_html
 from toolkit.words import plural
 
 if TYPE_CHECKING:  # pragma: no cover - import for type hints only
@@ -140,11 +140,7 @@ def script_report_html(report: "ScriptReport") -> str:
     """The notebook view of a report."""
     color = _OK if report.ok else _FAIL[0]
     findings = "".join(_failure_html(f) for f in report.findings)
-    return (
-        "<div class='toolkit-script-report'>"
-        f"<div style='border-top:3px solid {color};padding-top:4px'><b style='color:{color}'>"
-        f"{html.escape(_headline(report))}</b></div>{findings}{_verdicts_html(report)}</div>"
-    )
+    return report_frame_html("toolkit-script-report", color, _headline(report), findings + _verdicts_html(report))
 
 
 def script_report_bundle(
