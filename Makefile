@@ -51,7 +51,7 @@ bench-widgets: setup
 # how many examples each property ran and pytest how many failed.
 FUZZ_S ?= 600
 fuzz: setup
-	-TOOLKIT_FUZZ=long timeout --signal=INT $(FUZZ_S) $(PY) -m pytest tests/property -p no:nbval -q --hypothesis-show-statistics
+	TOOLKIT_FUZZ=long timeout --signal=INT $(FUZZ_S) $(PY) -m pytest tests/property -p no:nbval -q --hypothesis-show-statistics
 
 js:  # maintainers only: rebuild toolkit/widgets/static/ from js/ (Node 18+ and npm)
 	cd js && npm ci && npm run build
