@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # pragma: no cover - import for type hints only
 
 __all__ = [
     "display_file",
+    "finding_card_html",
     "inline_code_html",
     "report_bundle",
     "report_frame_html",
@@ -132,17 +133,36 @@ def _finding_html(finding: Finding) -> str:
     rows.append(("evidence", ", ".join(finding.evidence)))
     if finding.export is not None:
         rows.append(("how torch.export sees this line", str(finding.export)))
+    return finding_card_html(
+        colors=(color, background),
+        badge=finding.severity,
+        title_html=html.escape(finding.title),
+        where=_where(finding),
+        snippet_html=_snippet(finding),
+        rows=rows,
+    )
+
+
+def finding_card_html(
+    *, colors: tuple[str, str], badge: str, title_html: str, where: str, snippet_html: str, rows: list[tuple[str, str]]
+) -> str:
+    """One finding as a card: a badge, its title and place, the marked source, then a table of rows.
+
+    Shared by the trace report and the scripting report. ``title_html`` and ``snippet_html`` are
+    HTML already; the badge, the place and each row (label, text with `code` spans) are escaped here.
+    """
+    color, background = (html.escape(c, quote=True) for c in colors)
     table = "".join(
-        f"<tr><td style='vertical-align:top;padding-right:8px;color:#555'><b>{key}</b></td>"
+        f"<tr><td style='vertical-align:top;padding-right:8px;color:#555'><b>{html.escape(key)}</b></td>"
         f"<td style='text-align:left'>{inline_code_html(value)}</td></tr>"
         for key, value in rows
     )
     return (
         f"<div style='border-left:4px solid {color};background:{background};padding:6px 10px;margin:8px 0'>"
         f"<div><span style='background:{color};color:white;padding:1px 6px;border-radius:3px'>"
-        f"{finding.severity}</span> <b>{html.escape(finding.title)}</b>"
-        f" <code>{html.escape(_where(finding))}</code></div>"
-        f"{_snippet(finding)}<table style='font-size:13px'>{table}</table></div>"
+        f"{html.escape(badge)}</span> <b>{title_html}</b>"
+        f" <code>{html.escape(where)}</code></div>"
+        f"{snippet_html}<table style='font-size:13px'>{table}</table></div>"
     )
 
 

@@ -11,7 +11,13 @@ import html
 from typing import TYPE_CHECKING, Any, Iterable
 
 from toolkit.render.mime import filter_bundle
-from toolkit.render.report import display_file, inline_code_html, report_frame_html, source_snippet_html
+from toolkit.render.report import (
+    display_file,
+    finding_card_html,
+    inline_code_html,
+    report_frame_html,
+    source_snippet_html,
+)
 from toolkit.words import plural
 
 if TYPE_CHECKING:  # pragma: no cover - import for type hints only
@@ -103,17 +109,13 @@ def _failure_html(failure: "ScriptFailure") -> str:
     rows = [("why", failure.reason), ("fix", failure.fix)]
     if not failure.recognised:
         rows.append(("torch said", failure.torch_message))
-    table = "".join(
-        f"<tr><td style='vertical-align:top;padding-right:8px;color:#555'><b>{key}</b></td>"
-        f"<td style='text-align:left'>{inline_code_html(value)}</td></tr>"
-        for key, value in rows
-    )
-    return (
-        f"<div style='border-left:4px solid {color};background:{background};padding:6px 10px;margin:8px 0'>"
-        f"<div><span style='background:{color};color:white;padding:1px 6px;border-radius:3px'>"
-        f"{html.escape(failure.category_label)}</span> <b>{inline_code_html(failure.construct)}</b>"
-        f" <code>{html.escape(_where(failure))}</code></div>"
-        f"{_snippet(failure)}<table style='font-size:13px'>{table}</table></div>"
+    return finding_card_html(
+        colors=(color, background),
+        badge=failure.category_label,
+        title_html=inline_code_html(failure.construct),
+        where=_where(failure),
+        snippet_html=_snippet(failure),
+        rows=rows,
     )
 
 
