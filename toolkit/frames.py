@@ -1,8 +1,22 @@
-"""Where code lives: torch's, the toolkit's, the standard library's, or the user's.
+"""Where code lives: library code (torch, installed packages, the standard library, the
+toolkit, TorchScript's built-ins) or the user's (their files and notebook cells).
 
 Every "which line of *your* code did this?" answer in the toolkit (a TracerWarning, a node's
 traced source range, a failed trace, a tensor read as a Python value) walks frames outward
-until it leaves torch, the toolkit and the standard library. The one definition is here.
+until it leaves library code; views fold library control flow and analyses never blame the user
+for it. The one definition is here, decided from the file's path alone.
+
+What counts as library code:
+
+- torch, the toolkit and the standard library (and frozen modules);
+- any installed package: a file under one of the interpreter's ``site-packages`` /
+  ``dist-packages`` directories (torchvision, transformers, timm, ...);
+- in graphs only, TorchScript's built-in helpers, whose source file is ``"<string>"``
+  (``list_with_default`` from adaptive pooling): :func:`is_library_source`. Frames keep
+  ``<string>`` as user code, because ``exec``'d user code has that file name too.
+
+:func:`library_code` changes the rule: ``library=`` adds path prefixes (a vendored package in the
+user's tree), ``user=`` takes prefixes back (an editable install of the package being taught).
 """
 
 from __future__ import annotations
@@ -10,6 +24,10 @@ from __future__ import annotations
 import contextlib
 import linecache
 import os
+import site
+import sysconfig
+from dataclasses import dataclass
+from typing import Iterable, Iterator
 
 import torch
 
@@ -17,8 +35,11 @@ __all__ = [
     "STDLIB_DIR",
     "TOOLKIT_DIR",
     "TORCH_DIR",
+    "LibraryRule",
     "innermost_user_frame",
     "is_library_path",
+    "is_library_source",
+    "library_code",
     "is_torch_path",
     "user_location_text",
 ]
@@ -28,17 +49,83 @@ TOOLKIT_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 STDLIB_DIR = os.path.dirname(contextlib.__file__) + os.sep
 
 
+def _installed_package_dirs() -> tuple[str, ...]:
+    """Every directory installed packages live in, each ending in the path separator."""
+    found: set[str] = set()
+    for key in ("purelib", "platlib"):
+        with contextlib.suppress(KeyError):
+            found.add(sysconfig.get_paths()[key])
+    with contextlib.suppress(AttributeError):
+        found.update(site.getsitepackages())
+    with contextlib.suppress(AttributeError):
+        found.add(site.getusersitepackages())
+    return tuple(sorted(os.path.abspath(d) + os.sep for d in found if d))
+
+
+@dataclass(frozen=True)
+class LibraryRule:
+    """The path prefixes that decide library code; see the module docstring.
+
+    Attributes:
+        library: prefixes that are library code (torch, the toolkit, the standard library and
+            the installed-package directories, plus any the user added).
+        user: prefixes that are the user's even inside ``library`` (checked first).
+    """
+
+    library: tuple[str, ...]
+    user: tuple[str, ...] = ()
+
+    def covers(self, path: str) -> bool:
+        """True when ``path`` is library code under this rule."""
+        if path.startswith("<frozen"):
+            return True
+        absolute = _absolute(path)
+        if any(absolute.startswith(prefix) for prefix in self.user):
+            return False
+        return any(absolute.startswith(prefix) for prefix in self.library)
+
+
+_DEFAULT_RULE = LibraryRule(library=(TORCH_DIR, TOOLKIT_DIR, STDLIB_DIR, *_installed_package_dirs()))
+_rule = _DEFAULT_RULE
+
+
+@contextlib.contextmanager
+def library_code(*, library: Iterable[str] = (), user: Iterable[str] = ()) -> Iterator[LibraryRule]:
+    """Within the block, also treat ``library`` prefixes as library code and ``user`` ones as the user's.
+
+    ``with toolkit.library_code(user=["/src/mypackage"]): toolkit.show(model)`` draws an editable
+    install's control flow as the user's. Prefixes are files or folders; folders match their contents.
+    """
+    global _rule
+    previous = _rule
+    _rule = LibraryRule(
+        library=previous.library + tuple(_prefix(p) for p in library),
+        user=previous.user + tuple(_prefix(p) for p in user),
+    )
+    try:
+        yield _rule
+    finally:
+        _rule = previous
+
+
+def _prefix(path: str) -> str:
+    absolute = os.path.abspath(os.fspath(path))
+    return absolute + os.sep if os.path.isdir(absolute) else absolute
+
+
 def is_torch_path(path: str) -> bool:
     """True for a file inside the installed torch package."""
     return _absolute(path).startswith(TORCH_DIR)
 
 
 def is_library_path(path: str) -> bool:
-    """True for torch, the toolkit, the standard library and frozen modules: not user code."""
-    if path.startswith("<frozen"):
-        return True
-    absolute = _absolute(path)
-    return absolute.startswith(TORCH_DIR) or absolute.startswith(TOOLKIT_DIR) or absolute.startswith(STDLIB_DIR)
+    """True for library code (torch, installed packages, the standard library, the toolkit): not the user's."""
+    return _rule.covers(path)
+
+
+def is_library_source(path: str) -> bool:
+    """:func:`is_library_path` for a graph node's source file, where ``<string>`` is a TorchScript built-in."""
+    return path == "<string>" or _rule.covers(path)
 
 
 def innermost_user_frame(exc: BaseException) -> tuple[str, int] | None:

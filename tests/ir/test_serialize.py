@@ -79,7 +79,7 @@ def test_every_model_field_is_written_when_set():
     node = Node(id="n1", kind=NodeKind.IF, op="prim::If", inputs=("v",), outputs=(dataclasses.replace(value, name="w"),),
                 blocks=(inner,), scope=Scope(path=("layer",), types=("Linear",)),
                 attributes={"value": (1, 2.5, "s", None, complex(1, 2))},
-                source=SourceLocation(file="m.py", line=3, text="if x:"), arg_names=("cond",), code_line=7)
+                source=SourceLocation(file="m.py", line=3, text="if x:"), arg_names=("cond",), code_line=7, library=True)
     g = Graph(name="M.forward", origin=Origin.SCRIPTED, inlined=False,
               top=Block(id="", inputs=(value,), nodes=(node,), outputs=("w",)),
               module_type="M", code="def forward(self, x): ...", output_roles=("user_output",))

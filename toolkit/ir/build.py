@@ -32,7 +32,7 @@ from typing import Any, Iterable, Iterator, cast
 import torch
 
 from toolkit.errors import NotTorchScriptError
-from toolkit.frames import is_library_path
+from toolkit.frames import is_library_path, is_library_source
 from toolkit.ir import build_export
 from toolkit.ir.codemap import with_code_lines
 from toolkit.ir.model import (
@@ -306,6 +306,7 @@ class _Builder:
             attributes=attributes,
             source=source,
             arg_names=_arg_names(n, len(inputs)),
+            library=_is_library_node(n, source),
         )
 
     def _block(self, b: torch._C.Block, *, block_id: str, enclosing: Scope | None) -> Block:
@@ -466,6 +467,14 @@ def _source_location(n: torch._C.Node) -> SourceLocation | None:
         if m and not is_library_path(m.group("file")):
             return _location(m.group("file"), int(m.group("line")))
     return None
+
+
+def _is_library_node(n: torch._C.Node, source: SourceLocation | None) -> bool:
+    """Library code: a scripted node whose own file is a library's, or a traced node with no user frame."""
+    if source is not None:
+        return is_library_source(source.file)
+    text = cast(str, n.sourceRange())
+    return bool(text.strip()) and not _SCRIPT_SOURCE.match(text.lstrip())
 
 
 def _location(file: str, line: int) -> SourceLocation:

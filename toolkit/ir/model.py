@@ -217,6 +217,10 @@ class Node:
             the schema (``("self", "other", "alpha")`` for ``aten::add``); empty otherwise.
         code_line: the 1-based line in the graph's TorchScript ``.code`` that this node
             became, where it could be matched; ``None`` otherwise.
+        library: True when the node's own source is library code (torch, an installed
+            package, a TorchScript ``<string>`` built-in: :func:`toolkit.frames.is_library_source`),
+            decided once when the graph is built. Views fold library control flow into the
+            module that ran it, and analyses never report it as the user's.
     """
 
     id: str
@@ -230,6 +234,7 @@ class Node:
     source: SourceLocation | None = None
     arg_names: tuple[str, ...] = ()
     code_line: int | None = None
+    library: bool = False
 
     @property
     def namespace(self) -> str:

@@ -99,6 +99,8 @@ def _node_out(n: Node) -> dict:
         out["arg_names"] = list(n.arg_names)
     if n.code_line is not None:
         out["code_line"] = n.code_line
+    if n.library:
+        out["library"] = True
     return out
 
 
@@ -117,6 +119,7 @@ def _node_in(data: dict) -> Node:
         source=SourceLocation(file=source[0], line=source[1], text=source[2]) if source else None,
         arg_names=tuple(data.get("arg_names", ())),
         code_line=data.get("code_line"),
+        library=bool(data.get("library", False)),
     )
 
 
