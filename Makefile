@@ -16,9 +16,12 @@ JOBS   ?= $(shell n=$$(nproc 2>/dev/null || echo 1); echo $$(( n < 2 ? n : 2 )))
 setup:
 	@WITH_BROWSER=1 ./scripts/bootstrap.sh
 
+# scripts/jupyter (on JUPYTER_CONFIG_PATH) holds default settings: widget state saved with the
+# notebook, so a saved notebook reopens with its graphs drawn; no news prompt (scripts/jupyter/README.md).
 lab: setup
 	@echo "JupyterLab on notebooks/: open the http://127.0.0.1:$(PORT)/lab?token=... URL printed below"
-	$(VENV)/bin/jupyter lab --no-browser $(ROOT_FLAG) --ServerApp.ip=127.0.0.1 --ServerApp.port=$(PORT) \
+	JUPYTER_CONFIG_PATH="$(CURDIR)/scripts/jupyter$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH}" \
+	  $(VENV)/bin/jupyter lab --no-browser $(ROOT_FLAG) --ServerApp.ip=127.0.0.1 --ServerApp.port=$(PORT) \
 	  --ServerApp.root_dir=notebooks --LabApp.news_url=None \
 	  --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate
 

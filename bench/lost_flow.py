@@ -23,6 +23,15 @@ Usage::
     python bench/lost_flow.py --verbose       # plus one line per case and detector
     python bench/lost_flow.py --only decision_gate rotary_cache
     python bench/lost_flow.py --skip-baselines
+    python bench/lost_flow.py --real          # plus real models: torchvision (via the shim), torch, transformers
+
+``--real`` checks real models as a student would (eval mode, random weights, small inputs):
+torchvision ResNet-18/50, MobileNetV3-small and EfficientNet-B0, ``nn.TransformerEncoderLayer``,
+``nn.LSTM`` and tiny GPT-2 / BERT configurations. It prints proven and suspected counts, every
+proven line, the seconds taken and that time as a multiple of one eager forward pass of the same
+model measured in the same run (the machine may be shared, so the ratio is the number to compare).
+A proven finding on an eval-mode vision model is a false alarm: they have no data-dependent
+control flow.
 """
 
 from __future__ import annotations
@@ -31,6 +40,7 @@ import argparse
 import contextlib
 import io
 import logging
+import math
 import os
 import random
 import re
@@ -206,12 +216,139 @@ def _percent(part: int, whole: int) -> str:
     return f"{part}/{whole} {100 * part / whole:3.0f}%" if whole else "n/a"
 
 
+# ---------------------------------------------------------------------------------------------
+# Real models
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RealModel:
+    """One real model, built on demand: ``build() -> (model, example_inputs, trace_kwargs)``."""
+
+    name: str
+    vision: bool
+    build: Callable[[], tuple[Any, Any, dict]]
+
+
+def _torchvision_model(name: str, size: int) -> Callable[[], tuple[Any, Any, dict]]:
+    def build() -> tuple[Any, Any, dict]:
+        from tests.real_models.torchvision_shim import import_torchvision
+
+        torchvision = import_torchvision()
+        torch.manual_seed(0)
+        model = getattr(torchvision.models, name)(weights=None).eval()
+        return model, (torch.randn(1, 3, size, size),), {}
+
+    return build
+
+
+def _transformers_model(kind: str) -> Callable[[], tuple[Any, Any, dict]]:
+    def build() -> tuple[Any, Any, dict]:
+        import transformers
+
+        transformers.logging.set_verbosity_error()
+        torch.manual_seed(0)
+        if kind == "gpt2":
+            config = transformers.GPT2Config(n_layer=2, n_embd=32, n_head=2, vocab_size=100, use_cache=False)
+            model = transformers.GPT2Model(config).eval()
+        else:
+            config = transformers.BertConfig(
+                num_hidden_layers=2, hidden_size=32, num_attention_heads=2, intermediate_size=64, vocab_size=100
+            )
+            model = transformers.BertModel(config).eval()
+        ids = torch.randint(0, 100, (2, 6), generator=torch.Generator().manual_seed(0))
+        return model, {"input_ids": ids, "attention_mask": torch.ones(2, 6, dtype=torch.long)}, {"strict": False}
+
+    return build
+
+
+def _torch_model(kind: str) -> Callable[[], tuple[Any, Any, dict]]:
+    def build() -> tuple[Any, Any, dict]:
+        torch.manual_seed(0)
+        if kind == "encoder":
+            model: Any = torch.nn.TransformerEncoderLayer(16, 2, 32, batch_first=True).eval()
+        else:
+            model = torch.nn.LSTM(16, 32, num_layers=2, batch_first=True)
+        return model, (torch.randn(2, 5, 16),), {}
+
+    return build
+
+
+REAL_MODELS = (
+    RealModel("resnet18 64x64", True, _torchvision_model("resnet18", 64)),
+    RealModel("resnet50 64x64", True, _torchvision_model("resnet50", 64)),
+    RealModel("resnet50 224x224", True, _torchvision_model("resnet50", 224)),
+    RealModel("mobilenet_v3_small 64x64", True, _torchvision_model("mobilenet_v3_small", 64)),
+    RealModel("efficientnet_b0 64x64", True, _torchvision_model("efficientnet_b0", 64)),
+    RealModel("TransformerEncoderLayer", False, _torch_model("encoder")),
+    RealModel("LSTM", False, _torch_model("lstm")),
+    RealModel("GPT-2 (2 layers, 32 wide)", False, _transformers_model("gpt2")),
+    RealModel("BERT (2 layers, 32 wide)", False, _transformers_model("bert")),
+)
+
+
+def _one_forward_seconds(model: Any, example: Any) -> float:
+    """The fastest of three eager forward passes: the unit the check's time is measured in."""
+    args, kwargs = ((), example) if isinstance(example, dict) else (_as_args(example), {})
+    best = math.inf
+    with torch.no_grad():
+        for _ in range(3):
+            start = time.perf_counter()
+            model(*args, **kwargs)
+            best = min(best, time.perf_counter() - start)
+    return best
+
+
+def real_models(verbose: bool) -> int:
+    """Check every real model; print counts, proven lines and times. Returns the vision false alarms."""
+    from tests.real_models.torchvision_shim import TorchvisionUnavailable
+
+    print()
+    print("real models (eval mode, random weights): proven findings on the vision models are false alarms")
+    header = f"{'model':28s} {'proven':>6s} {'suspected':>9s} {'seconds':>8s} {'forwards':>9s}  verdict"
+    print(header)
+    print("-" * len(header))
+    false_alarms = 0
+    for real in REAL_MODELS:
+        try:
+            model, example, trace_kwargs = real.build()
+        except (TorchvisionUnavailable, ImportError) as exc:
+            print(f"{real.name:28s} not run: {exc}")
+            continue
+        with contextlib.redirect_stderr(io.StringIO()):
+            forward = _one_forward_seconds(model, example)
+            start = time.perf_counter()
+            report = check_trace(model, example, options=CheckOptions(trace_kwargs=trace_kwargs, progress=False))
+            seconds = time.perf_counter() - start
+        if real.vision:
+            false_alarms += len(report.proven)
+        verdict = "ok" if report.ok else "lost behaviour"
+        if report.partial:
+            verdict += " (partial: budget spent)"
+        print(
+            f"{real.name:28s} {len(report.proven):6d} {len(report.suspected):9d} {seconds:8.1f}"
+            f" {seconds / forward:8.0f}x  {verdict}"
+        )
+        shown = report.findings if verbose else report.proven
+        for finding in shown:
+            where = os.path.relpath(finding.file, ROOT) if os.path.isabs(finding.file) else finding.file
+            print(f"    {finding.severity:9s} {finding.category:3s} {where}:{finding.line}  {(finding.source_line or '')[:70]}")
+    print(f"proven findings on eval-mode vision models (false alarms): {false_alarms}")
+    return false_alarms
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", nargs="*", help="case names to run")
     parser.add_argument("--skip-baselines", action="store_true", help="run toolkit.check_trace only")
     parser.add_argument("--verbose", action="store_true", help="one line per case and detector")
+    parser.add_argument("--real", action="store_true", help="also check real torchvision, torch and transformers models")
+    parser.add_argument("--real-only", action="store_true", help="check the real models only")
     options = parser.parse_args(argv)
+    if options.real_only:
+        logging.disable(logging.WARNING)
+        real_models(options.verbose)
+        return 0
     logging.disable(logging.WARNING)  # dynamo/export log warnings on stderr; the table is the output
 
     cases = [c for c in all_cases() if not options.only or c.name in options.only]
@@ -277,6 +414,8 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(f"toolkit.check_trace missed: {missed or 'none'}; false alarms: {false or 'none'}; line not exact: {inexact or 'none'}")
     print(f"toolkit.check_trace proven lines besides the marked one (second losses in the same module): {also or 'none'}")
+    if options.real:
+        real_models(options.verbose)
     return 0
 
 

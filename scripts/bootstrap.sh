@@ -38,4 +38,14 @@ if [[ ! -f $stamp ]]; then
     rm -f "$VENV"/.bootstrap-*
     touch "$stamp"
 fi
+# torchvision for the real-model corpus (tests/real_models): PyPI's Linux wheels are CUDA builds
+# whose compiled ops do not load beside CPU torch, so the pure-Python model definitions are
+# unpacked beside the venv, not into it (transformers would find and import the broken copy);
+# tests/real_models/torchvision_shim.py supplies the few ops. The pin matches torch 2.13.0.
+TORCHVISION_SPEC="${TORCHVISION_SPEC:-torchvision==0.28.0}"
+TORCHVISION_DIR=$VENV/torchvision-wheel
+if [[ ! -d $TORCHVISION_DIR/torchvision-${TORCHVISION_SPEC#torchvision==}.dist-info ]]; then
+    rm -rf "$TORCHVISION_DIR"
+    "$VENV/bin/python" -m pip install -q --no-deps --target "$TORCHVISION_DIR" "$TORCHVISION_SPEC"
+fi
 echo "bootstrap: ready ($("$VENV/bin/python" -c 'import torch; print("torch", torch.__version__)'))"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import warnings
 
 import pytest
@@ -10,7 +11,8 @@ import torch.nn.functional as F
 
 import toolkit
 from tests.fixtures import models
-from toolkit.capture import TorchScriptDeprecationNote, _OncePerSession
+from toolkit import capture
+from toolkit.capture import DEPRECATION_NOTE, _OncePerSession
 from toolkit.errors import MissingExampleInputsError, NotTorchScriptError, ScriptingError, TracingError
 
 
@@ -72,16 +74,32 @@ def test_hybrid_script_with_traced_submodule():
     assert toolkit.graph(captured.module).count(toolkit.NodeKind.IF) == 1
 
 
-def test_deprecation_warning_becomes_one_note_per_session(monkeypatch):
+def test_deprecation_warning_becomes_one_quiet_log_line_per_session(monkeypatch, caplog):
     monkeypatch.setattr(_OncePerSession, "shown", False)
-    with warnings.catch_warnings(record=True) as seen:
+    with warnings.catch_warnings(record=True) as seen, caplog.at_level(logging.WARNING, logger="toolkit"):
         warnings.simplefilter("always")
         toolkit.script(models.MyCell1())
         toolkit.trace(models.MyCell1(), models.example_inputs("MyCell1"))
         toolkit.script(models.MyDecisionGate())
-    assert not [w for w in seen if w.category is DeprecationWarning]
-    notes = [w for w in seen if w.category is TorchScriptDeprecationNote]
-    assert len(notes) == 1 and "deprecated" in str(notes[0].message)
+    assert not [w for w in seen if "deprecated" in str(w.message)], "no warning box, torch's or ours"
+    assert [(r.name, r.getMessage()) for r in caplog.records] == [("toolkit", DEPRECATION_NOTE)]
+    assert "\n" not in DEPRECATION_NOTE and "deprecated" in DEPRECATION_NOTE
+
+
+def test_in_a_kernel_the_note_is_a_quiet_display_with_a_plain_text_twin(monkeypatch, caplog):
+    from IPython.core.interactiveshell import InteractiveShell
+    from IPython.utils.capture import capture_output
+
+    shell = InteractiveShell.instance()
+    monkeypatch.setattr(_OncePerSession, "shown", False)
+    monkeypatch.setattr(capture, "_kernel_shell", lambda: shell)
+    with capture_output() as shown, caplog.at_level(logging.WARNING, logger="toolkit"):
+        toolkit.script(models.MyCell1())
+        toolkit.script(models.MyCell1())
+    [output] = shown.outputs
+    assert output.data["text/plain"] == DEPRECATION_NOTE
+    assert "color:#777" in output.data["text/html"] and "deprecated" in output.data["text/html"]
+    assert caplog.records == [] and shown.stderr == ""
 
 
 def test_trace_without_inputs():
@@ -104,9 +122,9 @@ class GateThenFail(torch.nn.Module):
 
 
 def test_a_caller_names_its_subject_and_fix_and_keeps_the_warnings_seen_before_the_failure():
-    with pytest.raises(TracingError, match=r"^my.api: torch.jit.trace failed on op 'gate' with inputs \(x\): could not run GateThenFail on the example inputs at .*test_capture.py:\d+ `return x @ .*RuntimeError: .*Fix: use a smaller x\.$") as caught:
+    with pytest.raises(TracingError, match=r"^my.api: torch.jit.trace failed on op 'gate' with inputs \(x\): could not run GateThenFail on the example inputs at .*test_capture.py:\d+ `return x @ .*RuntimeError: .*Fix: use a smaller x\.\n\(The error underneath, not shown: RuntimeError: mat1") as caught:
         toolkit.trace(GateThenFail(), (torch.ones(2, 3),), caller="my.api", subject="op 'gate' with inputs (x)", fix="use a smaller x")
-    assert isinstance(caught.value.__cause__, RuntimeError)
+    assert isinstance(caught.value.torch_error, RuntimeError) and caught.value.failed == "run"
     [record] = caught.value.tracer_warnings
     assert record.source_line == "if x.sum() > 0:" and "Python boolean" in record.message
 
@@ -139,7 +157,7 @@ def test_script_without_source():
         match=r"NoSource does not script: code whose Python source cannot be read \(source not available\)(?s:.*)Fix: Define the class",
     ) as info:
         toolkit.script(namespace["NoSource"]())
-    assert info.value.category == "source_unavailable" and isinstance(info.value.__cause__, OSError)
+    assert info.value.category == "source_unavailable" and isinstance(info.value.torch_error, OSError)
 
 
 class Unscriptable(torch.nn.Module):
@@ -197,3 +215,58 @@ def test_script_of_none_says_it_is_not_a_module_or_function():
     with pytest.raises(NotTorchScriptError, match=r"^toolkit\.script needs an nn\.Module, a function or a class, not NoneType \(None\)\. Fix: pass the model") as caught:
         toolkit.script(None)
     assert "rewrite that line" not in str(caught.value)
+
+
+class Settings:
+    """A TorchScript class torch compiles whole: its ``to_dict`` (``vars``) cannot compile."""
+
+    def __init__(self, scale: torch.Tensor):
+        self.scale = scale
+
+    def to_dict(self):
+        return dict(vars(self))
+
+
+class UsesSettings(torch.nn.Module):
+    def forward(self, x):
+        return Settings(x).scale  # compiling Settings fails
+
+
+def takes_kwargs(x, **options):
+    return x
+
+
+class CallsKwargs(torch.nn.Module):
+    def forward(self, x):
+        return takes_kwargs(x)  # the helper's **options fails
+
+
+def test_a_kept_scripting_error_does_not_leak_into_the_next_explanation():
+    """torch keeps a compiler call-stack entry alive as long as a failed class compile's frame lives."""
+    with pytest.raises(ScriptingError) as first:
+        toolkit.script(UsesSettings())
+    kept = first.value  # a student keeps errors around (sys.last_value, a list of reports)
+    with pytest.raises(ScriptingError) as second:
+        toolkit.script(CallsKwargs())
+    assert (second.value.file, second.value.line) == (__file__, takes_kwargs.__code__.co_firstlineno)
+    assert "return Settings(x).scale" not in second.value.torch_message, "a stale frame of the first failure"
+    assert kept.torch_error is not None and "vars" in kept.cause_text + kept.torch_message
+
+
+def test_a_failure_in_a_notebook_cell_names_the_cell_as_the_notebook_shows_it():
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    shell.run_cell("import torch, toolkit", store_history=True)
+    defined = shell.run_cell(
+        "class LooksUpInACell(torch.nn.Module):\n    def forward(self, x):\n        return {'a': x}['b']\n",
+        store_history=True,
+    )
+    result = shell.run_cell(
+        "try:\n    toolkit.trace(LooksUpInACell(), (torch.ones(2),))\nexcept toolkit.TracingError as error:\n"
+        "    failure = str(error)\n",
+        store_history=True,
+    )
+    assert result.success, result.error_in_exec
+    failure = shell.user_ns["failure"]
+    assert f"could not run LooksUpInACell on the example inputs at cell [{defined.execution_count}]:3 `return {{'a': x}}['b']`: KeyError" in failure

@@ -7,12 +7,12 @@ none of the notebook packages (ipywidgets, anywidget, graphviz); those load on f
     >>> g = toolkit.graph(torch.jit.script(model))   # immutable IR
     >>> toolkit.show(g)                               # graph view
     >>> toolkit.code(scripted)                        # highlighted TorchScript
-    >>> toolkit.compare(model, example_inputs)        # trace vs script, lost branches marked
+    >>> toolkit.compare(model, example_inputs)        # trace vs script, your lost branches first
+    >>> toolkit.compare(hf_model, (ids,), strict=False, check_trace=False)  # trace options pass through
     >>> toolkit.compare(model, x, against="export")   # trace / script / torch.export side by side
     >>> toolkit.graph(torch.export.export(model, (x,)))  # the same IR from an ExportedProgram
     >>> toolkit.check_script(model)                   # every construct torch.jit.script refuses, explained
     >>> toolkit.check_trace(model, example_inputs)    # what tracing loses, proven, with the line
-    >>> toolkit.check_script(model)                   # every construct that does not script, explained
     >>> pipe = toolkit.pipeline.trace(fn, x)          # Matx-style InferenceOp pipeline
     >>> part = toolkit.partition.trace(model, x)      # torch-neuron-style trace: CUDA + CPU fallback
 """

@@ -7,8 +7,8 @@ at whatever line raised them. Here every TracerWarning is recorded, hidden ones 
 the user's own file and line found by walking the Python stack at the moment it is raised.
 
 TorchScript itself is deprecated in recent torch releases: every ``torch.jit.*`` call warns. Inside these
-helpers that warning is filtered (explicitly, for those calls only) and replaced by one
-:class:`TorchScriptDeprecationNote` per session, so lessons are not flooded.
+helpers that warning is filtered (explicitly, for those calls only) and replaced by one quiet note
+per session (:func:`show_deprecation_note`), so lessons are not flooded.
 
 Mixing, as the tutorials do:
 
@@ -29,10 +29,15 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import difflib
+import html
 import inspect
 import linecache
+import logging
 import os
+import re
 import sys
+import traceback
 import warnings
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -41,15 +46,31 @@ from typing import Any, Callable, Iterator, Mapping, Sequence
 
 import torch
 
-from toolkit.errors import MissingExampleInputsError, NotTorchScriptError, ScriptingError, TracingError
-from toolkit.frames import is_library_path, is_torch_path, user_location_text
+from toolkit.errors import (
+    MissingExampleInputsError,
+    NotTorchScriptError,
+    ScriptingError,
+    TracingError,
+    message_first,
+)
+from toolkit.frames import (
+    display_file_name,
+    innermost_user_frame,
+    is_library_path,
+    is_notebook_cell,
+    is_torch_path,
+    user_location_text,
+)
 
 __all__ = [
     "Captured",
     "TracerWarningRecord",
-    "TorchScriptDeprecationNote",
+    "DEPRECATION_NOTE",
     "recording_tracer_warnings",
+    "release_compile_frames",
     "script",
+    "short_path",
+    "show_deprecation_note",
     "trace",
     "trace_failure_message",
 ]
@@ -57,15 +78,12 @@ __all__ = [
 _JIT_DEPRECATION = r"`torch\.jit\.[\w.]+` is deprecated"
 
 
-class TorchScriptDeprecationNote(UserWarning):
-    """Shown once per session in place of torch's per-call TorchScript deprecation warning."""
-
-
-_DEPRECATION_NOTE = (
-    "TorchScript (torch.jit.trace / torch.jit.script) is deprecated in recent torch releases and warns on"
-    " every call; it still works, and it is what this toolkit teaches and inspects. The toolkit"
-    " hides that repeated warning inside its own calls and shows this note once per session."
+DEPRECATION_NOTE = (
+    "Note: TorchScript (torch.jit) is deprecated in recent torch releases and warns on every call; it still"
+    " works, and it is what this toolkit teaches. The toolkit hides that warning in its own calls (shown once)."
 )
+
+_LOG = logging.getLogger("toolkit")
 
 
 class _OncePerSession:
@@ -77,7 +95,34 @@ class _OncePerSession:
     def note(cls) -> None:
         if not cls.shown:
             cls.shown = True
-            warnings.warn_explicit(_DEPRECATION_NOTE, TorchScriptDeprecationNote, "toolkit", 0, module="toolkit")
+            show_deprecation_note()
+
+
+def show_deprecation_note() -> None:
+    """Show :data:`DEPRECATION_NOTE` quietly: a small grey line in a notebook, one log line elsewhere.
+
+    Not a warning: ``warnings`` prints it as a red stderr box prefixed with the warning's file
+    (``toolkit:0:``) in Jupyter. In a kernel it is a display output (``text/html`` in grey,
+    ``text/plain`` the same sentence), the same text every run, so executed notebooks stay
+    deterministic; elsewhere it is one record on the ``toolkit`` logger (level INFO is too quiet
+    for Python's default handler, so WARNING: one line on stderr, silenced with
+    ``logging.getLogger("toolkit").setLevel(logging.ERROR)``).
+    """
+    shell = _kernel_shell()
+    if shell is None:
+        _LOG.warning(DEPRECATION_NOTE)
+        return
+    from IPython.display import display  # only inside a kernel, where IPython is loaded already
+
+    quiet = f"<div style='color:#777;font-size:11px;font-style:italic'>{html.escape(DEPRECATION_NOTE)}</div>"
+    display({"text/plain": DEPRECATION_NOTE, "text/html": quiet}, raw=True)
+
+
+def _kernel_shell() -> Any:
+    """The IPython shell of a running Jupyter kernel, or ``None`` (plain Python, terminal IPython)."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    return shell if getattr(shell, "kernel", None) is not None else None
 
 
 @dataclass(frozen=True)
@@ -123,6 +168,7 @@ class Captured:
         warnings: every distinct TracerWarning, in the order raised.
         example_inputs: the positional inputs a trace ran on, as a tuple (``()`` for a script).
         source: the eager model or function that was traced or scripted (for reference runs).
+        method: the method traced (``forward`` unless ``trace(..., method=...)`` named another).
     """
 
     module: Any
@@ -130,13 +176,14 @@ class Captured:
     warnings: tuple[TracerWarningRecord, ...] = ()
     example_inputs: tuple = field(default=(), repr=False, compare=False)
     source: Any = field(default=None, repr=False, compare=False)
+    method: str = "forward"
 
     @cached_property
     def ir(self) -> Any:
-        """The inlined IR graph of ``forward`` (:func:`toolkit.ir.graph`), built once."""
+        """The inlined IR graph of :attr:`method` (:func:`toolkit.ir.graph`), built once."""
         from toolkit.ir import build  # ir sits above capture; imported here to keep capture's import light
 
-        return build.graph(self.module, inlined=True)
+        return build.graph(self.module, self.method, inlined=True)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.module(*args, **kwargs)
@@ -223,11 +270,13 @@ def first_user_frame(frame: FrameType | None) -> tuple[str, int] | None:
     return None
 
 
+@message_first
 def trace(
     model: Any,
     example_inputs: Any = None,
     *,
     script_submodules: Sequence[str] = (),
+    method: str = "forward",
     caller: str = "toolkit.trace",
     locate: Callable[[FrameType], tuple[str, int] | None] | None = None,
     subject: str | None = None,
@@ -242,6 +291,8 @@ def trace(
             is allowed only with ``example_kwarg_inputs`` in ``trace_kwargs``.
         script_submodules: attribute paths (``"dg"``, ``"encoder.gate"``) of submodules to
             script before tracing, so their control flow is kept (on a copy of ``model``).
+        method: the method of ``model`` to trace (``torch.jit.trace_module(model, {method: inputs})``
+            for one other than ``forward``).
         caller: the public call to name in messages (``"toolkit.partition.trace"``...).
         locate: how to find the user's line of a TracerWarning (see
             :func:`recording_tracer_warnings`); the default is the first frame outside libraries.
@@ -255,8 +306,12 @@ def trace(
         NotTorchScriptError: ``model`` is not something to run (``None``, a tensor, a class).
         MissingExampleInputsError: ``example_inputs`` is missing.
         ScriptingError: a submodule in ``script_submodules`` cannot be scripted.
-        TracingError: running the model on the inputs failed, or torch rejected the options; the
-            message names the user's line, torch's own error is the ``__cause__``, and the
+        TracingError: running the model on the inputs failed, torch's check of the trace failed,
+            the tracer refused the model's output, or torch rejected the options (its ``failed``
+            says which). The message is a summary of a few hundred characters naming the user's
+            line; torch's whole text is its ``torch_message``, torch's error its ``torch_error``
+            (and, for callers inside the package, its ``__cause__``: a call from the user's code
+            gets the error detached, see :func:`toolkit.errors.message_first`), and the
             TracerWarnings raised before the failure are its ``tracer_warnings`` (a tuple of
             :class:`TracerWarningRecord`), so callers that report failures as data keep them.
     """
@@ -272,23 +327,65 @@ def trace(
             f"{caller}: tracing {name} needs example inputs: torch.jit.trace runs the model once and records"
             " the operations it sees. Fix: pass them, e.g. toolkit.trace(model, (torch.rand(3, 4),))."
         )
+    if method != "forward" and not callable(getattr(model, method, None)):
+        raise NotTorchScriptError(
+            f"{caller}: {name} has no method {method!r} to trace. Fix: pass method='forward' or the name of"
+            " one of its methods."
+        )
     if script_submodules:
         model = _with_submodules_replaced(model, script_submodules, lambda path, sub: script(sub).module)
     with recording_tracer_warnings(locate=locate) as records:
         try:
-            module = torch.jit.trace(model, example_inputs, **trace_kwargs)
+            if method == "forward":
+                module = torch.jit.trace(model, example_inputs, **trace_kwargs)
+            else:
+                module = torch.jit.trace_module(model, {method: example_inputs}, **trace_kwargs)
         except Exception as exc:  # noqa: BLE001 - tracing runs the user's code: any failure is theirs to read
             failure = TracingError(trace_failure_message(caller, name, exc, subject=subject, fix=fix))
             failure.tracer_warnings = tuple(records)
+            failure.failed = failure_kind(exc)
+            failure.torch_message = str(exc)
             raise failure from exc
     inputs = (example_inputs,) if isinstance(example_inputs, torch.Tensor) else tuple(example_inputs or ())
-    return Captured(module=module, how="traced", warnings=tuple(records), example_inputs=inputs, source=model)
+    return Captured(
+        module=module, how="traced", warnings=tuple(records), example_inputs=inputs, source=model, method=method
+    )
+
+
+def failure_kind(exc: BaseException) -> str:
+    """Which part of ``torch.jit.trace`` ``exc`` came from (:attr:`TracingError.failed`).
+
+    ``"options"``: torch rejected the keyword arguments; ``"check"``: the trace was recorded but
+    torch's own check of it failed (``check_trace=True``); ``"tracer"``: the tracer refused what
+    the model returned or did (a dict output with ``strict=True``, ...), raised from torch.jit
+    itself; ``"run"``: running the model on the inputs raised (the user's code or a library's).
+    """
+    if isinstance(exc, torch.jit._trace.TracingCheckError):
+        return "check"
+    if isinstance(exc, TypeError) and "trace()" in str(exc):
+        return "options"
+    innermost = exc.__traceback__
+    while innermost is not None and innermost.tb_next is not None:
+        innermost = innermost.tb_next
+    if innermost is not None and _is_in(innermost.tb_frame.f_code.co_filename, _TORCH_JIT_DIR):
+        return "tracer"
+    return "run"
+
+
+_TORCH_JIT_DIR = os.path.join(os.path.dirname(torch.__file__), "jit") + os.sep
+
+
+def _is_in(path: str, folder: str) -> bool:
+    return os.path.abspath(path).startswith(folder)
 
 
 def trace_failure_message(
     caller: str, name: str, exc: BaseException, *, subject: str | None = None, fix: str | None = None
 ) -> str:
     """The one wording of a failed trace: who called, what failed, the user's line, the fix.
+
+    A few hundred characters at most, whatever torch said (a failed check's graph diff runs to
+    hundreds of kilobytes on a vision transformer): the error keeps torch's whole text.
 
     Args:
         caller: the public call (``"toolkit.trace"``).
@@ -300,16 +397,242 @@ def trace_failure_message(
             (rejected options always get the same advice: pass only torch.jit.trace's options).
     """
     opening = f"{caller}: torch.jit.trace" if subject is None else f"{caller}: torch.jit.trace failed on {subject}:"
-    if isinstance(exc, TypeError) and "trace()" in str(exc):
+    kind = failure_kind(exc)
+    if kind == "options":
         return f"{opening} rejected the options for {name}: {_first_line(exc)}. Fix: {_FIX_OPTIONS}."
+    if kind == "check":
+        return f"{opening} recorded {name}, but {check_failure_text(str(exc), caller=caller)}"
+    if kind == "tracer":
+        advice = _FIX_STRICT if "strict=False" in str(exc) else _FIX_TRACER
+        return f"{opening} refused what {name} did: {_sentence(_clipped(_first_line(exc), 220))} Fix: {advice}."
+    inputs = "check inputs" if _passed_through(exc, "_check_trace") else "example inputs"
     return (
-        f"{opening} could not run {name} on the example inputs{user_location_text(exc)}:"
+        f"{opening} could not run {name} on the {inputs}{_user_location(exc)}:"
         f" {type(exc).__name__}: {_first_line(exc)}. Fix: {fix or _FIX_RUN}."
     )
 
 
 _FIX_OPTIONS = "pass only torch.jit.trace's keyword arguments (check_trace, strict, ...)"
 _FIX_RUN = "call the model eagerly with the same inputs to find the problem, then trace again"
+_FIX_STRICT = (
+    "return a tuple (or a NamedTuple) instead of a list or dict, or pass strict=False when that"
+    " container's structure never changes with the inputs"
+)
+_FIX_TRACER = "change what forward returns or does there, as torch's sentence says (its whole message is .torch_message)"
+
+# ---------------------------------------------------------------------------------------------
+# A failed trace check, in a sentence
+#
+# With check_trace=True (the default), torch traces the model again under torch.no_grad(), runs
+# both, and raises TracingCheckError when the two graphs differ, when tensor constants differ,
+# or when a run raises. Its message is the whole graph diff (21 kB for one attention layer); the
+# summary names the first operation that differs on each side, its line, and the user's line.
+# ---------------------------------------------------------------------------------------------
+
+_DIFF_LINE = re.compile(r"^\t\t(?P<side>[-+ ]) (?P<text>.*)$")
+_OP = re.compile(r"=\s*(?P<op>[A-Za-z_][\w:.]*)(?P<attrs>\[(?:[^\[\]]|\[[^\]]*\])*\])?\(")
+_SOURCE = re.compile(r"#\s*(?P<file>\S+?):(?P<line>\d+)(?::\d+)?\s*$")
+_SCOPE = re.compile(r"scope:\s*__module\.(?P<scope>\S+?)(?:\s|$)")
+_STACK_FRAME = re.compile(r"^\t\t(?P<file>.+?)\((?P<line>\d+)\): \w+")
+_BOOKKEEPING = frozenset(
+    {"prim::GetAttr", "prim::ListConstruct", "prim::TupleConstruct", "prim::NumToTensor", "aten::Int",
+     "prim::ListUnpack", "prim::TupleUnpack"}
+)
+
+
+@dataclass(frozen=True)
+class _DiffOp:
+    """One operation line of a graph in torch's check diff."""
+
+    op: str
+    key: str
+    file: str | None
+    line: int | None
+    scope: str | None
+
+    @property
+    def where(self) -> str:
+        if self.file is None:
+            return ""
+        return f"{short_path(self.file)}:{self.line}"
+
+    @property
+    def is_user(self) -> bool:
+        return self.file is not None and not is_library_path(self.file)
+
+
+def check_failure_text(message: str, *, caller: str = "toolkit.trace") -> str:
+    """What torch's trace check found, the first difference and the line, and the fix (no graph dump).
+
+    Args:
+        message: torch's ``TracingCheckError`` text.
+        caller: the public call the fix names (``with torch.no_grad(): toolkit.compare(...)``).
+    """
+    if "encountered an exception while running the" in message:
+        return _check_run_failure(message)
+    ran, rerun = _first_difference(message, compute_only=True)
+    if ran is None and rerun is None:
+        if "Tensor-valued Constant nodes differed" in message:
+            return (
+                "its check found a tensor constant with other values in a second trace: forward turns"
+                " outside data (NumPy, Python random, a file) into a tensor, which a trace freezes."
+                f"{_user_line(message, ())} Fix: make that value an input or a buffer, or pass check_trace=False."
+                f" {_WHOLE}"
+            )
+        ran, rerun = _first_difference(message, compute_only=False)
+    if ran is None and rerun is None:
+        return f"its check failed: {message.strip().splitlines()[0]} Fix: pass check_trace=False to keep this trace. {_WHOLE}"
+
+    def said(op: _DiffOp | None, what: str) -> str:
+        if op is None:
+            return f"{what} has nothing there"
+        scope = f" in {op.scope}" if op.scope else ""
+        where = f" ({op.where})" if op.where else ""
+        return f"{what} has `{op.op}`{scope}{where}"
+
+    library = not any(op is not None and op.is_user for op in (ran, rerun))
+    cause = _CAUSE_LIBRARY if library else _CAUSE_USER
+    return (
+        "its check (tracing again under torch.no_grad() and comparing) gave another graph: "
+        f"{said(ran, 'the trace')}, {said(rerun, 'the re-trace')}.{_user_line(message, (ran, rerun))}"
+        f" {cause} Fix: trace the way you will run it, e.g. `with torch.no_grad(): {caller}(model, x)`, or pass"
+        f" check_trace=False to keep this trace as recorded. {_WHOLE}"
+    )
+
+
+_CAUSE_LIBRARY = (
+    "Library code takes another path on a second run or without autograd (nn.TransformerEncoderLayer"
+    " and nn.MultiheadAttention take a fused fast path in eval mode under torch.no_grad())."
+)
+_CAUSE_USER = "Your forward takes another path on a second call or without autograd (state that changes, a random choice)."
+_WHOLE = "(torch's whole report: .torch_message.)"
+
+
+def _check_run_failure(message: str) -> str:
+    which = re.search(r"while running the (?P<what>.+?) with test inputs", message)
+    what = which.group("what") if which else "model"
+    lines = message.split("Exception:", 1)[-1].strip().splitlines()
+    said = lines[0].strip() if lines else "an error"
+    if what == "Python function":
+        return (
+            f"its check could not run the model on the check inputs: {_clipped(said)}."
+            f"{_user_line(message, ())} Fix: pass check_inputs the model accepts, or check_trace=False. {_WHOLE}"
+        )
+    return (
+        f"its check could not run the {what} on the check inputs: {_clipped(said)}. A trace freezes"
+        f" shapes and branches of the example inputs. Fix: trace with inputs like the check inputs, or pass"
+        f" check_trace=False. {_WHOLE}"
+    )
+
+
+def _diff_ops(message: str) -> tuple[list[_DiffOp], list[_DiffOp], list[_DiffOp], list[_DiffOp]]:
+    """The trace's and the re-trace's operations (bookkeeping left out), and all their lines, from torch's diff."""
+    section = message.split("Graph diff:", 1)[-1].split("First diverging operator:", 1)[0]
+    ran: list[_DiffOp] = []
+    rerun: list[_DiffOp] = []
+    ran_all: list[_DiffOp] = []
+    rerun_all: list[_DiffOp] = []
+    for raw in section.splitlines():
+        matched = _DIFF_LINE.match(raw)
+        if matched is None or matched.group("side") == "?" or "Graph diff" in raw:
+            continue
+        op = _diff_op(matched.group("text"))
+        if op is None:
+            continue
+        side = matched.group("side")
+        is_compute = op.op not in _BOOKKEEPING and op.op != "prim::Constant"
+        if side in " -":
+            ran_all.append(op)
+            ran.extend([op] if is_compute else [])
+        if side in " +":
+            rerun_all.append(op)
+            rerun.extend([op] if is_compute else [])
+    return ran, rerun, ran_all, rerun_all
+
+
+def _diff_op(text: str) -> _DiffOp | None:
+    found = _OP.search(text)
+    if found is None:
+        return None
+    source = _SOURCE.search(text)
+    scope = _SCOPE.search(text)
+    op = found.group("op")
+    attrs = found.group("attrs") or ""
+    return _DiffOp(
+        op=op,
+        key=op + attrs,
+        file=source.group("file") if source else None,
+        line=int(source.group("line")) if source else None,
+        scope=scope.group("scope") if scope else None,
+    )
+
+
+def _first_difference(message: str, *, compute_only: bool) -> tuple[_DiffOp | None, _DiffOp | None]:
+    """The first operation each side has and the other does not: among compute operations, or any line."""
+    ran, rerun, ran_all, rerun_all = _diff_ops(message)
+    a, b = (ran, rerun) if compute_only else (ran_all, rerun_all)
+    matcher = difflib.SequenceMatcher(a=[op.key for op in a], b=[op.key for op in b], autojunk=False)
+    for tag, i1, _, j1, _ in matcher.get_opcodes():
+        if tag != "equal":
+            return (a[i1] if i1 < len(a) else None), (b[j1] if j1 < len(b) else None)
+    return None, None
+
+
+def _user_line(message: str, ops: Sequence[_DiffOp | None]) -> str:
+    """`` Your line: file:line `code`.`` from the differing operations or torch's stacks, or ``""``."""
+    candidates = [(op.file, op.line) for op in ops if op is not None and op.is_user and op.line is not None]
+    for raw in message.splitlines():
+        frame = _STACK_FRAME.match(raw)
+        if frame and not is_library_path(frame.group("file")):
+            candidates.append((frame.group("file"), int(frame.group("line"))))
+        source = _SOURCE.search(raw) if raw.startswith("\t\t") else None
+        if source and not is_library_path(source.group("file")):
+            candidates.append((source.group("file"), int(source.group("line"))))
+    if not candidates:
+        return ""
+    file, line = candidates[0]
+    code = linecache.getline(file, line).strip() if file and line else ""
+    return f" Your line: {short_path(file)}:{line}" + (f" `{_clipped(code)}`" if code else "") + "."
+
+
+def short_path(path: str | None) -> str:
+    """A file as messages name it: an installed package's from the package (``torch/nn/functional.py``),
+    the user's as :func:`toolkit.frames.display_file_name` does (``models.py``, ``cell [3]``)."""
+    if path is None:
+        return ""
+    if is_library_path(path):
+        for marker in ("site-packages" + os.sep, "dist-packages" + os.sep):
+            if marker in path:
+                return path.split(marker, 1)[1]
+        return os.path.basename(path)
+    return display_file_name(path)
+
+
+def _user_location(exc: BaseException) -> str:
+    """:func:`toolkit.frames.user_location_text`, with a notebook cell named as the notebook shows it (``cell [3]``)."""
+    where = innermost_user_frame(exc)
+    if where is None or not is_notebook_cell(where[0]):
+        return user_location_text(exc)
+    text = linecache.getline(*where).strip()
+    return f" at {display_file_name(where[0])}:{where[1]}" + (f" `{_clipped(text)}`" if text else "")
+
+
+def _passed_through(exc: BaseException, function: str) -> bool:
+    """True when ``exc`` was raised under a call of torch's ``function`` (``_check_trace``: the check inputs ran)."""
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_name == function and is_torch_path(tb.tb_frame.f_code.co_filename):
+            return True
+        tb = tb.tb_next
+    return False
+
+
+def _sentence(text: str) -> str:
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def _clipped(text: str, limit: int = 160) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def script(obj: Any, *, trace_submodules: Mapping[str, Any] | None = None) -> Captured:
@@ -348,6 +671,7 @@ def script(obj: Any, *, trace_submodules: Mapping[str, Any] | None = None) -> Ca
             with _forgetting_failed_types():
                 module = torch.jit.script(obj)
         except Exception as exc:  # noqa: BLE001 - compiling runs torch's frontend on the user's code: any failure is explained
+            release_compile_frames(exc)
             raise _explained_scripting_error(obj, name, exc) from exc
     return Captured(module=module, how="scripted", warnings=tuple(records), source=obj)
 
@@ -382,6 +706,24 @@ def _forgetting_failed_types() -> Iterator[None]:
         raise
 
 
+def release_compile_frames(exc: BaseException) -> None:
+    """Let go of the frames a failed ``torch.jit.script`` left in ``exc``'s traceback (and its chain's).
+
+    Why: torch's ``_recursive_compile_class`` pushes an entry on its compiler's error call stack
+    with a guard object held in a local variable; the entry is popped when that frame's locals
+    die. A kept exception keeps the frame, so the entry stays pushed, and the *next* scripting
+    error (of another model) quotes a stale "called from" frame of this one, at this one's file
+    and line: explanations leaked into each other. Clearing the frames' locals pops the entry
+    now; the traceback's files, lines and code (all a message or ``cause_text`` reads) stay.
+    """
+    seen: set[int] = set()
+    error: BaseException | None = exc
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        traceback.clear_frames(error.__traceback__)
+        error = error.__cause__ or error.__context__
+
+
 def fresh_script_error(obj: Any) -> BaseException | None:
     """What ``torch.jit.script(obj)`` raises with torch's cached types for ``obj``'s classes set aside.
 
@@ -399,6 +741,7 @@ def fresh_script_error(obj: Any) -> BaseException | None:
             with _forgetting_failed_types():
                 torch.jit.script(obj)
     except Exception as exc:  # noqa: BLE001 - the error itself is the answer
+        release_compile_frames(exc)
         return exc
     finally:
         store.update(cached)
@@ -455,5 +798,6 @@ def _name_of(obj: Any) -> str:
 
 
 def _first_line(exc: BaseException) -> str:
+    """Torch's first line, clipped: a few hundred characters whatever torch wrote."""
     text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
+    return _clipped(text.splitlines()[0], 300) if text else type(exc).__name__

@@ -10,7 +10,9 @@ What counts as library code:
 
 - torch, the toolkit and the standard library (and frozen modules);
 - any installed package: a file under one of the interpreter's ``site-packages`` /
-  ``dist-packages`` directories (torchvision, transformers, timm, ...);
+  ``dist-packages`` directories (torchvision, transformers, timm, ...), or under a ``sys.path``
+  folder that pip installed packages into (it holds ``*.dist-info`` folders: ``pip install
+  --target``, as the real-model tests do with torchvision);
 - in graphs only, TorchScript's built-in helpers, whose source file is ``"<string>"``
   (``list_with_default`` from adaptive pooling): :func:`is_library_source`. Frames keep
   ``<string>`` as user code, because ``exec``'d user code has that file name too.
@@ -24,7 +26,9 @@ from __future__ import annotations
 import contextlib
 import linecache
 import os
+import re
 import site
+import sys
 import sysconfig
 from dataclasses import dataclass
 from typing import Iterable, Iterator
@@ -32,6 +36,7 @@ from typing import Iterable, Iterator
 import torch
 
 __all__ = [
+    "NOTEBOOK_CELL",
     "STDLIB_DIR",
     "TOOLKIT_DIR",
     "TORCH_DIR",
@@ -40,6 +45,8 @@ __all__ = [
     "is_library_path",
     "is_library_source",
     "library_code",
+    "display_file_name",
+    "is_notebook_cell",
     "is_torch_path",
     "user_location_text",
 ]
@@ -82,7 +89,31 @@ class LibraryRule:
         absolute = _absolute(path)
         if any(absolute.startswith(prefix) for prefix in self.user):
             return False
-        return any(absolute.startswith(prefix) for prefix in self.library)
+        return any(absolute.startswith(prefix) for prefix in self.library + _pip_target_dirs())
+
+
+_target_dirs_cache: dict[tuple[str, ...], tuple[str, ...]] = {}
+
+
+def _pip_target_dirs() -> tuple[str, ...]:
+    """The ``sys.path`` folders, beyond site-packages, that pip installed packages into.
+
+    Read again whenever ``sys.path`` changes (a test adds such a folder at run time); the empty
+    entry (the working directory) is never one, so a project checked out there stays the user's.
+    """
+    key = tuple(sys.path)
+    found = _target_dirs_cache.get(key)
+    if found is None:
+        folders = []
+        for entry in key:
+            if entry and os.path.isdir(entry):
+                with contextlib.suppress(OSError):
+                    if any(name.endswith(".dist-info") for name in os.listdir(entry)):
+                        folders.append(os.path.abspath(entry) + os.sep)
+        found = tuple(folders)
+        _target_dirs_cache.clear()
+        _target_dirs_cache[key] = found
+    return found
 
 
 _DEFAULT_RULE = LibraryRule(library=(TORCH_DIR, TOOLKIT_DIR, STDLIB_DIR, *_installed_package_dirs()))
@@ -126,6 +157,43 @@ def is_library_path(path: str) -> bool:
 def is_library_source(path: str) -> bool:
     """:func:`is_library_path` for a graph node's source file, where ``<string>`` is a TorchScript built-in."""
     return path == "<string>" or _rule.covers(path)
+
+
+NOTEBOOK_CELL = "notebook cell"
+# ipykernel compiles each cell to <tmp>/ipykernel_<pid>/<hash>.py; plain IPython names it <ipython-input-N-hash>.
+_CELL_FILE = re.compile(r"(ipykernel_\d+[/\\]\d+\.py$)|(^<ipython-input-)")
+
+
+def is_notebook_cell(path: str) -> bool:
+    """True for the file name IPython or ipykernel gave a cell's code."""
+    return bool(_CELL_FILE.search(path))
+
+
+def display_file_name(path: str) -> str:
+    """A file as a person should read it: ``cell [3]`` for the notebook cell run third, its base
+    name otherwise (``models.py``).
+
+    A cell's file name is a hash; IPython's compiler keeps the execution count each name was
+    compiled under (``get_ipython().compile._filename_map``), so the name the notebook shows
+    beside the cell is recovered. A cell file that map does not know (another kernel's, or
+    IPython not running) reads ``notebook cell``. IPython is only consulted when it is already
+    imported: this never imports notebook packages.
+    """
+    if not is_notebook_cell(path):
+        return path.replace("\\", "/").rsplit("/", 1)[-1] or path
+    count = _cell_execution_count(path)
+    return f"cell [{count}]" if count is not None else NOTEBOOK_CELL
+
+
+def _cell_execution_count(path: str) -> int | None:
+    ipython_module = sys.modules.get("IPython")
+    get_ipython = getattr(ipython_module, "get_ipython", None)
+    shell = get_ipython() if callable(get_ipython) else None
+    filename_map = getattr(getattr(shell, "compile", None), "_filename_map", None)
+    if not isinstance(filename_map, dict):
+        return None
+    count = filename_map.get(path)
+    return count if isinstance(count, int) else None
 
 
 def innermost_user_frame(exc: BaseException) -> tuple[str, int] | None:

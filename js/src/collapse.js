@@ -10,18 +10,29 @@ const CONTROL_FLOW_KINDS = new Set(["if", "loop"]);
 /**
  * Index a payload's drawing once: clusters by key, fold membership, boxes by id.
  * Everything later is a walk over these maps, linear in the drawing's size.
+ * A fold holds its member clusters and, for library code, a few boxes of its own (f.boxes:
+ * the library nodes that only compute its conditions).
  */
 export function indexDrawing(drawing, folds = []) {
   const clusters = new Map();
   drawing.clusters.forEach((c) => clusters.set(c.key, c));
   const foldOf = new Map(); // member cluster key -> fold
   const foldByKey = new Map();
+  const boxFold = new Map(); // box id -> the fold that takes it besides its members
   for (const f of folds) {
     foldByKey.set(f.key, f);
     for (const m of f.members) foldOf.set(m, f);
+    for (const b of f.boxes || []) boxFold.set(b, f);
   }
   const nodeById = new Map(drawing.nodes.map((n) => [n.id, n]));
-  return { drawing, clusters, foldOf, foldByKey, nodeById };
+  // Modules holding exactly one box and no cluster: depth leaves them open (closing saves nothing).
+  const boxes = new Map();
+  for (const n of drawing.nodes) boxes.set(n.cluster, (boxes.get(n.cluster) || 0) + 1);
+  const parents = new Set(drawing.clusters.map((c) => c.parent));
+  const singleBox = new Set(
+    drawing.clusters.filter((c) => c.kind === "module" && boxes.get(c.key) === 1 && !parents.has(c.key)).map((c) => c.key),
+  );
+  return { drawing, clusters, foldOf, foldByKey, boxFold, nodeById, singleBox };
 }
 
 /** Normalise a widget state: depth (null = all), expanded and collapsed key sets. */
@@ -34,9 +45,9 @@ export function normaliseState(state = {}) {
 }
 
 /** Is this cluster drawn as one box by its own rule (not counting its ancestors)? */
-function closesItself(c, state) {
+function closesItself(c, state, index) {
   if (c.kind === "module") {
-    const deep = state.depth !== null && c.module_depth > state.depth;
+    const deep = state.depth !== null && c.module_depth > state.depth && !index.singleBox.has(c.key);
     return state.collapsed.has(c.key) || (deep && !state.expanded.has(c.key));
   }
   return CONTROL_FLOW_KINDS.has(c.kind) && state.collapsed.has(c.key);
@@ -56,7 +67,7 @@ function closerResolver(index, state, useFolds) {
     if (found === null) {
       const fold = useFolds ? index.foldOf.get(key) : undefined;
       if (fold && !state.expanded.has(fold.key)) found = fold.key;
-      else if (closesItself(c, state)) found = key;
+      else if (closesItself(c, state, index)) found = key;
     }
     cache.set(key, found);
     return found;
@@ -68,7 +79,12 @@ function closerResolver(index, state, useFolds) {
 export function representatives(index, state, { folds = true } = {}) {
   const resolve = closerResolver(index, state, folds);
   const rep = new Map();
-  for (const n of index.drawing.nodes) rep.set(n.id, resolve(n.cluster) ?? n.id);
+  for (const n of index.drawing.nodes) {
+    let found = resolve(n.cluster);
+    const fold = folds && found === null ? index.boxFold.get(n.id) : undefined;
+    if (fold && !state.expanded.has(fold.key)) found = fold.key;
+    rep.set(n.id, found ?? n.id);
+  }
   return { rep, resolve };
 }
 

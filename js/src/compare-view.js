@@ -1,11 +1,13 @@
 // Trace and script side by side. One toolbar drives both (module keys are the same on both
 // sides, so opening layer1 opens it in both); a click on either side selects the matched node
-// on the other, and the model's selected_trace_id / selected_script_id traits follow.
+// on the other, and the model's selected_trace_id / selected_script_id traits follow. The
+// summary above them scrolls within a capped height, so it never pushes the graphs away.
 
 import { CodePane } from "./code-pane.js";
 import { DetailsPane } from "./details.js";
 import { h, setChildren } from "./dom.js";
-import { GraphPane, viewButtons } from "./graph-pane.js";
+import { fullscreenToggle } from "./fullscreen.js";
+import { GraphPane, rankdirToggle, viewButtons } from "./graph-pane.js";
 import { modelStore } from "./state.js";
 import { makeToolbar } from "./toolbar.js";
 
@@ -49,7 +51,9 @@ export function renderCompare({ model, el, fallback }) {
     codes[side] = new CodePane({
       payload,
       onLine: (ids, where) => {
+        pane.select("", { reveal: false });
         pane.link(ids);
+        details[side].showLine(where, ids, (id) => pane.callbacks.onSelect(id));
         say(`${side} · ${where}: ${ids.length} node${ids.length === 1 ? "" : "s"}`);
       },
     });
@@ -68,9 +72,11 @@ export function renderCompare({ model, el, fallback }) {
   const toolbar = makeToolbar({
     store,
     indexes: livePanes.map((p) => p.index),
+    payloads: livePanes.map((p) => p.payload),
     limit: Math.min(...livePanes.map((p) => p.limit)),
     say,
     onReveal: () => livePanes.forEach((p) => p.revealFirstMatch({ afterNextRender: true })),
+    controls: livePanes.length ? [rankdirToggle(livePanes)] : [],
   });
 
   const apply = () => {
@@ -101,6 +107,15 @@ export function renderCompare({ model, el, fallback }) {
   };
 
   const onSelect = (side) => (id) => {
+    if (!id) {
+      // Esc, or a click on empty canvas: nothing is selected on either side.
+      for (const k of ["selected_trace_id", "selected_script_id", "selected_side"]) model.set(k, "");
+      model.save_changes();
+      for (const s of SIDES) panes[s]?.link([]);
+      say("");
+      apply();
+      return;
+    }
     const mate = other[side].get(id) || "";
     const patch = side === "trace" ? { selected_trace_id: id, selected_script_id: mate } : { selected_script_id: id, selected_trace_id: mate };
     for (const [k, v] of Object.entries(patch)) model.set(k, v);
@@ -129,26 +144,34 @@ export function renderCompare({ model, el, fallback }) {
   const onModel = () => apply();
   for (const name of ["selected_trace_id", "selected_script_id"]) model.on(`change:${name}`, onModel);
 
-  const legend = h(
-    "div",
-    { class: "tst-legend" },
-    h("span", { class: "tst-key tst-key-lost" }, "lost by the trace"),
-    h("span", { class: "tst-key tst-key-script" }, "only in the script"),
-    h("span", { class: "tst-key tst-key-trace" }, "only in the trace"),
-  );
+  // The drawings carry their own colour key (toolkit/render/legend.py); an older payload
+  // without one gets this one.
+  const drawnKey = livePanes.some((p) => p.payload.dot.head.some((line) => line.includes('class="legend"')));
+  const legend = drawnKey
+    ? null
+    : h(
+        "div",
+        { class: "tst-legend" },
+        h("span", { class: "tst-key tst-key-lost" }, "lost by the trace"),
+        h("span", { class: "tst-key tst-key-script" }, "only in the script"),
+        h("span", { class: "tst-key tst-key-trace" }, "only in the trace"),
+      );
+  const full = fullscreenToggle();
   const root = h(
     "div",
     { class: "tst-root tst-compare" },
-    h("div", { class: "tst-header" }, h("b", {}, model.get("_name")), legend),
-    h("pre", { class: "tst-summary" }, model.get("_summary")),
+    h("div", { class: "tst-header" }, h("b", {}, model.get("_name")), legend, h("span", { class: "tst-group" }, full.el)),
+    h("pre", { class: "tst-summary", tabindex: "0", title: "what differs between the trace and the script" }, model.get("_summary")),
     toolbar.el,
     message,
     h("div", { class: "tst-columns" }, columns),
   );
+  full.attach(root);
   setChildren(el, root);
   Promise.all(livePanes.map((p) => p.refresh())).then(apply);
   return () => {
     for (const name of ["selected_trace_id", "selected_script_id"]) model.off(`change:${name}`, onModel);
+    full.dispose();
     livePanes.forEach((p) => p.dispose());
     store.dispose();
   };

@@ -87,6 +87,31 @@ export class DetailsPane {
     return row;
   }
 
+  /**
+   * Describe what a clicked code line became: the node itself when it is one, else each node
+   * with a button that selects it (`pick(id)`).
+   */
+  showLine(where, ids, pick) {
+    if (!ids.length) {
+      this.clear(`${where}: no node of this graph comes from this line.`);
+      return;
+    }
+    if (ids.length === 1) {
+      this.show(ids[0], h("div", { class: "tst-kv tst-from-line" }, `from ${where}`));
+      return;
+    }
+    const details = this.pane.payload.details;
+    setChildren(
+      this.el,
+      h("div", { class: "tst-details-title" }, h("b", {}, where), ` · ${ids.length} nodes`),
+      h(
+        "ul",
+        { class: "tst-line-nodes" },
+        ids.map((id) => h("li", {}, button((details[id] && details[id].op) || id, "select this node", () => pick(id), "tst-link"))),
+      ),
+    );
+  }
+
   /** Describe a box (collapsed module, if/loop box or fold). */
   showBox(key) {
     const index = this.pane.index;

@@ -58,11 +58,6 @@ export function closed(state, key, index) {
   });
 }
 
-/** Every module and block open, every fold open. */
-export function allOpen(state, index) {
-  return { ...state, depth: null, expanded: [...index.foldByKey.keys()], collapsed: [] };
-}
-
 /** The keys to open so that each of `ids` is drawn as itself (ancestors, folds). */
 export function revealing(state, ids, index) {
   let next = state;

@@ -99,6 +99,16 @@ class DictUnpack(nn.Module):
         return {**d}["a"]
 
 
+class LooksUp(nn.Module):
+    def forward(self, x):
+        return {"a": x}["b"]  # the user's own KeyError
+
+
+def attention_layer() -> nn.Module:
+    torch.manual_seed(0)
+    return nn.TransformerEncoderLayer(16, 2, 32, batch_first=True).eval()  # fails torch's own trace check
+
+
 def cell(x, h):
     return torch.tanh(x + h)
 
@@ -196,6 +206,9 @@ CASES: list[Case] = [
     Case("trace-model-raises", lambda _: toolkit.trace(Raiser(), (x4(),)), TracingError, "Raiser", r"boom"),
     Case("trace-script-submodule-missing", lambda _: toolkit.trace(nn.Sequential(linear()), (x4(),), script_submodules=["nope"]), ScriptingError, "nope", r"no (sub)?module|not a submodule|does not have|has no"),
     Case("trace-string-model", lambda _: toolkit.trace("model", (x4(),)), NotTorchScriptError, "str", r"needs an nn.Module"),
+    Case("trace-user-key-error", lambda _: toolkit.trace(LooksUp(), (x4(),)), TracingError, "KeyError", r"could not run LooksUp .* at .*cases.py"),
+    Case("trace-check-fails", lambda _: toolkit.trace(attention_layer(), (torch.rand(2, 5, 16),)), TracingError, "TransformerEncoderLayer", r"check .* gave another graph"),
+    Case("trace-method-missing", lambda _: toolkit.trace(linear(), (x4(),), method="decode"), NotTorchScriptError, "decode", r"has no method"),
     # toolkit.script
     Case("script-none", lambda _: toolkit.script(None), NotTorchScriptError, "None", r"needs an nn.Module"),
     Case("script-int", lambda _: toolkit.script(42), NotTorchScriptError, "int", r"needs an nn.Module"),
@@ -244,6 +257,9 @@ CASES: list[Case] = [
     Case("compare-exported-without-export", lambda _: toolkit.compare(linear(), (x4(),), exported=object()), ViewOptionError, "exported", r"export side"),
     Case("compare-wrong-shape", lambda _: toolkit.compare(linear(), (torch.ones(3, 5),)), TracingError, "Linear", r"shape|size|multipl"),
     Case("compare-none-model", lambda _: toolkit.compare(None, (x4(),)), NotTorchScriptError, "None", r"needs an nn.Module"),
+    Case("compare-check-trace-string", lambda _: toolkit.compare(linear(), (x4(),), check_trace="no"), ViewOptionError, "check_trace", r"True or False"),
+    Case("compare-method-missing", lambda _: toolkit.compare(linear(), (x4(),), method="decode"), NotTorchScriptError, "decode", r"has no method"),
+    Case("compare-user-key-error", lambda _: toolkit.compare(LooksUp(), (x4(),)), TracingError, "KeyError", r"could not run LooksUp"),
     # toolkit.check_trace
     Case("check_trace-no-inputs", lambda _: toolkit.check_trace(linear(), None), MissingExampleInputsError, "example inputs", r"needs|without|no example"),
     Case("check_trace-budget-string", lambda _: toolkit.check_trace(linear(), (x4(),), budget_s="10"), CheckOptionsError, "budget_s", r"number|seconds"),

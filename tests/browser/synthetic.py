@@ -2,6 +2,7 @@
 
 - :class:`EvilNames`: a real module whose submodule and buffer names are HTML and quotes, so
   the tests can check that nothing a user names can run in the page.
+- :class:`LibraryCalls`: a module whose scripted graph holds library control flow (folded).
 - :func:`wide_graph` / :func:`flat_graph`: IR graphs of any size (20,000 nodes in well under a
   second), built directly from the IR dataclasses since tracing that much would take minutes.
 """
@@ -9,6 +10,7 @@
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from toolkit.ir.model import Block, Graph, Node, NodeKind, Origin, Scope, SourceLocation, Value
@@ -75,3 +77,20 @@ def flat_graph(count: int, *, name: str = "Flat") -> Graph:
         current = out
     top = Block(id="top", inputs=(_tensor("x"),), nodes=tuple(nodes), outputs=(current,))
     return Graph(name=f"{name}.forward", origin=Origin.RAW_GRAPH, inlined=False, top=top)
+
+
+class LibraryCalls(nn.Module):
+    """Calls into ``torch.nn.functional`` whose own ``if`` statements script into the graph.
+
+    Scripted, ``F.relu``, ``F.dropout`` and ``F.gelu`` bring the library's control flow with
+    them (``if inplace:``, ``if training:``): the widget folds it into one library box until
+    the student turns the internals on.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lin = nn.Linear(4, 4)
+
+    def forward(self, x):
+        y = F.relu(self.lin(x))
+        return F.dropout(y, 0.1, self.training) + F.gelu(y)

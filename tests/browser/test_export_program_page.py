@@ -30,7 +30,7 @@ def test_the_cond_branches_close_and_open_and_nodes_link_to_both_codes(page, cel
     assert "torch.cond(x.sum() > 0" in page.locator(f"{sel} .tst-code-py .tst-line.tst-hl").inner_text()
     key = "m:dg/if:n5"
     before = renders(page, sel)
-    page.locator(f'{sel} g.cluster[id="cluster:{key}"] > text').first.click()
+    page.locator(f'{sel} g.cluster[id="cluster:{key}"] text').first.click()
     wait_rendered(page, sel, before + 1)
     assert page.locator(f'{sel} g.node[id="node:{neg}"]').count() == 0
     before = renders(page, sel)

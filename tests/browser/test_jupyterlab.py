@@ -7,7 +7,10 @@ its outputs cleared, so only live widgets can satisfy the selectors):
 2. expand a module and search for a kind;
 3. click a node: the code pane highlights its line of TorchScript and of Python;
 4. switch the selection in the compare view: the other side follows;
-5. read ``view.selected`` back in a cell.
+5. read ``view.selected`` back in a cell;
+
+then the widgets come back after a reload, and the graph's own keys, layout switch and full
+screen work inside JupyterLab.
 
 Screenshots go to ``artifacts/screenshots/lab-*.png`` (git-ignored). A final test opens the
 same lesson in Notebook 7. Every request that is not to 127.0.0.1 is aborted and recorded,
@@ -194,6 +197,41 @@ def test_6_widgets_come_back_after_a_page_reload(lesson, lab):
     widget = graph_widget(lesson, "MyCell3.forward · scripted")
     assert widget.get_attribute("data-selected")  # the selection made in step 5 came back from the kernel
     assert lesson.locator(".tst-fallback-note").count() == 0
+
+
+def test_7_keys_layout_and_full_screen_inside_jupyterlab(lesson, screenshots):
+    """Arrow keys and Esc drive the graph, not JupyterLab's notebook shortcuts; full screen works."""
+    widget = graph_widget(lesson, "MyCell3.forward · scripted")
+    show_cell(lesson, "view = toolkit.show(scripted_cell)")
+    tanh = node_id_by_label(widget, "tanh")
+    widget.locator(f'g.node[id="node:{tanh}"]').click()  # also makes the widget's cell active
+    active = lesson.evaluate("() => window.jupyterapp.shell.currentWidget.content.activeCellIndex")
+    viewport = widget.locator(".tst-viewport")
+    viewport.press("ArrowUp")
+    producer = widget.get_attribute("data-selected")
+    assert producer and producer != tanh, "ArrowUp moved the selection to what feeds tanh"
+    assert lesson.evaluate("() => window.jupyterapp.shell.currentWidget.content.activeCellIndex") == active
+    viewport.press("Escape")
+    assert widget.get_attribute("data-selected") == ""
+    assert lesson.evaluate("() => window.jupyterapp.shell.currentWidget.content.mode") != "edit"
+    # Left to right and back, laid out in the page.
+    before = rendered(widget)
+    widget.locator(".tst-rankdir").click()
+    wait_rerender(widget, before)
+    assert widget.locator(".tst-graph").first.get_attribute("data-rankdir") == "LR"
+    # Full screen: the widget gets the whole window, and the same button brings it back.
+    small = widget.locator(".tst-viewport").bounding_box()
+    widget.locator(".tst-fullscreen").click()
+    lesson.wait_for_function("() => document.fullscreenElement && document.fullscreenElement.classList.contains('tst-root')")
+    lesson.wait_for_function(
+        "w => document.fullscreenElement.querySelector('.tst-viewport').getBoundingClientRect().width > w + 100", arg=small["width"]
+    )
+    lesson.screenshot(path=str(screenshots / "lab-5-full-screen-left-right.png"))
+    widget.locator(".tst-fullscreen").click()
+    lesson.wait_for_function("() => document.fullscreenElement === null")
+    before = rendered(widget)
+    widget.locator(".tst-rankdir").click()
+    wait_rerender(widget, before)
 
 
 def test_lesson_runs_in_notebook_7(browser, lab, module_guard, screenshots):

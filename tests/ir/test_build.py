@@ -241,3 +241,62 @@ def test_tracing_paused_keeps_a_read_out_of_the_trace():
         traced = torch.jit.trace(reads_its_input, torch.ones(2), check_trace=False)
     assert not [w for w in shown if issubclass(w.category, torch.jit.TracerWarning)]
     assert torch.equal(traced(torch.zeros(2)), torch.ones(2))  # the trace still recorded the rest
+
+
+# --- overloaded methods, callers' scopes and compiler-made nodes (built-in and library modules) -------------
+@pytest.fixture(scope="module")
+def scripted_lstm():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return torch.jit.script(torch.nn.LSTM(4, 6, num_layers=2, batch_first=True))
+
+
+def test_an_overloaded_forward_reads_the_plain_tensor_overload(scripted_lstm):
+    assert build.method_overloads(scripted_lstm, "forward") == ("forward__0", "forward__1")
+    drawn = graph(scripted_lstm)
+    assert drawn.name == "LSTM.forward__0", "the name says which overload was read"
+    assert drawn.top.inputs[1].type == "Tensor"
+    other = graph(scripted_lstm, "forward__1")
+    assert other.name == "LSTM.forward__1"
+    assert "PackedSequence" in other.top.inputs[1].type
+    assert [name for name, _ in build.method_code(scripted_lstm)] == ["forward__0", "forward__1"]
+    assert all("def forward" in text for _, text in build.method_code(scripted_lstm))
+    with pytest.raises(NotTorchScriptError, match=r"LSTM has no TorchScript method 'backward'; it has \[.*'forward__0'"):
+        graph(scripted_lstm, "backward")
+
+
+class _NormThenScale(torch.nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.norm = torch.nn.BatchNorm1d(3)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = self.norm(x)
+        if y.sum() > 0:
+            y = y * 2
+        return torch.relu(y)
+
+
+def test_a_library_modules_own_code_stays_at_its_root_after_a_child_call():
+    """A root written in library code (torchvision's GeneralizedRCNN) keeps the lines after a
+    child's call: only lines the child's methods hold join the child."""
+    from toolkit.frames import library_code
+
+    with library_code(library=[__file__]):
+        g = graph(torch.jit.script(_NormThenScale()))
+    relu = next(n for n in g.walk() if n.op == "aten::relu")
+    branch = next(n for n in g.walk() if n.kind is NodeKind.IF and n.source and n.source.file == __file__)
+    assert relu.scope.path == () and branch.scope.path == ()
+    assert all(inner.scope.path == () for b in branch.blocks for inner in b.walk())
+    norm_checks = [n for n in g.walk() if n.source and n.source.file.endswith("functional.py")]
+    assert norm_checks and all(n.scope.path == ("norm",) for n in norm_checks)
+
+
+def test_an_if_torchscript_generated_for_an_early_return_in_library_code_is_library():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        layer = torch.jit.script(torch.nn.TransformerEncoderLayer(8, 2, 16, batch_first=True))
+    ifs = [n for n in graph(layer).walk() if n.kind is NodeKind.IF]
+    generated = [n for n in ifs if n.source is None]
+    assert generated, "TransformerEncoderLayer's fast-path return no longer makes a sourceless If"
+    assert all(n.library for n in ifs)

@@ -46,6 +46,7 @@ _MODULES = (
     "t12_trace_aware",
     "t13_int_list",
     "safe_lookalikes",
+    "real_library_shapes",
 )
 _REGISTRY: list["Case"] = []
 CATEGORIES = tuple(f"T{i}" for i in range(1, 14))

@@ -12,8 +12,10 @@ import pytest
 import torch
 
 import toolkit.partition as tp
+from tests.fixtures.partition_real import corpus_models
 from tests.fixtures.partition_zoo import NO_ERFINV, ZOO, ErfinvNet
-from toolkit.partition.backends import max_abs_diff
+from toolkit.analysis.partition.proposal import Target
+from toolkit.partition.backends import magnitude, max_abs_diff
 
 pytestmark = [
     pytest.mark.gpu,
@@ -135,3 +137,15 @@ def test_saved_cuda_partition_loads_in_a_fresh_process(tmp_path, location, hide_
     assert done.stdout.strip() == expected
     for x, got in zip(inputs, torch.load(str(out))):
         assert close(got, run(model, x), rtol=rtol)
+
+
+@pytest.mark.parametrize("entry", corpus_models(), ids=lambda m: m.name)
+def test_real_models_on_cuda_are_one_compiled_segment_reproducing_eager(entry):
+    """torchvision, transformers and torch.nn models (small configs) run whole on the GPU."""
+    options = {"minimum_segment_size": 1} if entry.name == "transformer_encoder_layer" else {}
+    model, inputs = entry.build(), entry.inputs(2)
+    result = tp.trace(model, inputs, check_trace=False, **entry.trace_kwargs, **options)
+    plan = tp.plan_of(result)
+    assert [s.target for s in plan.segments] == [Target.ACCELERATOR] and plan.compiled == (True,), plan.notes
+    want = run(model, *inputs)
+    assert max_abs_diff(run(result, *inputs), want) <= 1e-2 * max(1.0, magnitude(want))

@@ -41,3 +41,14 @@ def test_folds_and_control_flow_close_only_when_asked(zoo):
     options = DotOptions(collapsed=frozenset({"loop:n7"}))
     assert Collapse(gated, options).closer("loop:n7") is None  # the static views close modules only
     assert Collapse(gated, options, closes_control_flow=True).closer("loop:n7/b:n7.b0") == "loop:n7"
+
+
+def test_depth_leaves_a_module_of_one_box_open_and_collapsed_still_closes_it(zoo):
+    drawing = graph_view(zoo["ResNet50ish"][3]).drawing
+    conv = "m:layer1/m:0/m:conv1"
+    assert [n.op for n in drawing.nodes if n.cluster == conv] == ["aten::_convolution"]
+    at_block = Collapse(drawing, DotOptions(depth=2))
+    assert at_block.closer(conv) is None, "closing it would hide the op behind '1 node'"
+    assert at_block.closer("m:layer1/m:0/m:downsample") == "m:layer1/m:0/m:downsample"  # two boxes: closes
+    assert Collapse(drawing, DotOptions(depth=2, collapsed=frozenset({conv}))).closer(conv) == conv
+    assert Collapse(drawing, DotOptions(depth=0)).closer(conv) == "m:layer1", "an outer box still wins"

@@ -28,7 +28,7 @@ from toolkit.render.api import graph_view
 from toolkit.render.collapse import Collapse
 from toolkit.render.dot import DotStatements, assemble_dot, dot_statements
 from toolkit.render.drawing import Drawing
-from toolkit.render.folds import Fold, find_folds
+from toolkit.render.folds import Fold, all_folds
 from toolkit.render.options import DotOptions
 
 FIXTURE = Path(__file__).parent / "fixtures" / "assembled_dot.json"
@@ -79,7 +79,8 @@ class ParityCase:
 
 
 def parity_cases(zoo: dict) -> list[ParityCase]:
-    """Eight states of six drawings: depths, expansions, folds, closed if/loop blocks, a limit."""
+    """Eight states of six drawings: depths, expansions, folds (repeats, library code with its
+    checks), closed if/loop blocks, a limit."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         torch.manual_seed(0)
@@ -88,14 +89,14 @@ def parity_cases(zoo: dict) -> list[ParityCase]:
             "MyCell3-hybrid": cell3.module,
             "GatedLSTM-script": zoo["GatedLSTMCell"][2],
             "GatedLSTM-trace": zoo["GatedLSTMCell"][3],
-            "ConvNet-trace": zoo["ConvNet"][3],
             "ResNet-trace": zoo["ResNet50ish"][3],
             "Evil-trace": synthetic.traced_evil_names(),
+            "Library-script": torch.jit.script(synthetic.LibraryCalls().eval()),
         }
     cases = []
     for name, module in modules.items():
         drawing = graph_view(module).drawing
-        folds = find_folds(drawing)
+        folds = all_folds(drawing)  # repeats and library code
         module_clusters = [c for c in drawing.clusters if c.kind == "module"]
         deep = frozenset([c.key for c in module_clusters if c.module_depth == 2][:2])
         flow = frozenset([c.key for c in drawing.clusters if c.kind in ("if", "loop")][:1])

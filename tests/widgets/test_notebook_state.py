@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import base64
 import copy
 import json
 import os
+import re
 import stat
+import sys
 
 import pytest
 
 from toolkit.errors import NotebookStateError
-from toolkit.widgets.notebook_state import WIDGET_VIEW_MIME, main, strip_notebook_file, strip_widget_state
+from toolkit.widgets.notebook_state import WIDGET_VIEW_MIME, main, strip_notebook_file, strip_widget_state, untrusted_gaps
+from toolkit.widgets.saved_picture import inline_svgs_as_images, picture_html
 
 VIEW = {"version_major": 2, "version_minor": 0, "model_id": "abc123"}
+SVG = '<svg width="8pt" height="8pt"><g id="node:n1"><title>a &lt;b&gt;</title></g></svg>'
+PICTURE = picture_html(SVG, title="<GraphView m>")
 
 
 def notebook() -> dict:
@@ -29,7 +35,7 @@ def notebook() -> dict:
                         "output_type": "execute_result",
                         "execution_count": 1,
                         "metadata": {},
-                        "data": {"text/plain": "<GraphView m>", "image/svg+xml": "<svg/>", WIDGET_VIEW_MIME: VIEW},
+                        "data": {"text/plain": "<GraphView m>", "image/svg+xml": SVG, "text/html": PICTURE, WIDGET_VIEW_MIME: VIEW},
                     }
                 ],
             },
@@ -54,7 +60,7 @@ def test_strip_removes_state_and_widget_references_that_have_a_static_picture():
     assert strip_widget_state(nb) is True
     assert "widgets" not in nb["metadata"]
     shown = nb["cells"][1]["outputs"][0]["data"]
-    assert set(shown) == {"text/plain", "image/svg+xml"}
+    assert set(shown) == {"text/plain", "image/svg+xml", "text/html"}
     # A widget with nothing static to fall back on is left as it was.
     assert WIDGET_VIEW_MIME in nb["cells"][2]["outputs"][0]["data"]
     assert strip_widget_state(nb) is False
@@ -71,7 +77,7 @@ def test_strip_file_is_atomic_keeps_the_mode_and_check_only_reports(tmp_path, ca
     assert main([str(path)]) == 0
     assert stat.S_IMODE(path.stat().st_mode) == 0o644
     stripped = json.loads(path.read_text())
-    assert stripped["cells"][1]["outputs"][0]["data"] == {"text/plain": "<GraphView m>", "image/svg+xml": "<svg/>"}
+    assert stripped["cells"][1]["outputs"][0]["data"] == {"text/plain": "<GraphView m>", "image/svg+xml": SVG, "text/html": PICTURE}
     assert path.read_text().endswith("}\n") and [p.name for p in tmp_path.iterdir()] == ["lesson.ipynb"]
     assert main(["--check", str(path)]) == 0
 
@@ -119,3 +125,87 @@ def test_the_committed_lessons_carry_no_widget_state():
         if name.endswith(".ipynb"):
             nb = json.load(open(os.path.join(root, name), encoding="utf-8"))
             assert strip_widget_state(copy.deepcopy(nb)) is False, f"{name}: run python -m toolkit.widgets.notebook_state notebooks/*.ipynb"
+
+
+# --- pictures an untrusted notebook shows -------------------------------------------------------
+
+
+def test_the_saved_picture_is_an_escaped_image_of_the_svg_itself():
+    markup = picture_html(SVG, title='<GraphView "x" & y>')
+    encoded = base64.b64encode(SVG.encode()).decode()
+    assert markup.startswith(f'<div class=\'tst-saved-picture\'><img src="data:image/svg+xml;base64,{encoded}"')
+    assert 'alt="&lt;GraphView &quot;x&quot; &amp; y&gt;"' in markup and "<svg" not in markup
+    assert "run the cell again for the interactive view" in markup
+    assert picture_html(SVG, title="t") == picture_html(SVG, title="t")
+
+
+def test_inline_svgs_in_our_html_become_images_and_the_rest_stays():
+    markup = f"<div class='tst-compare'><b>a&lt;b</b>{SVG}<pre>code</pre>{SVG.replace('n1', 'n2')}</div>"
+    converted = inline_svgs_as_images(markup, title="MyCell")
+    images = re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', converted)
+    assert [base64.b64decode(i).decode() for i in images] == [SVG, SVG.replace("n1", "n2")]
+    assert "<svg" not in converted and "<b>a&lt;b</b>" in converted and "<pre>code</pre>" in converted
+
+
+def output(data: dict) -> dict:
+    return {"cell_type": "code", "execution_count": 1, "metadata": {}, "source": "", "outputs": [
+        {"output_type": "display_data", "metadata": {}, "data": data}]}
+
+
+@pytest.mark.parametrize(
+    "data, gap",
+    [
+        ({"image/svg+xml": SVG, "text/plain": "g"}, "code cell 0: only image/svg+xml, which an untrusted notebook does not show"),
+        ({"text/html": ["<div>", SVG, "</div>"], "text/plain": "c"}, "code cell 0: its HTML draws inline <svg>"),
+        ({"image/svg+xml": SVG, "text/html": PICTURE, "text/plain": "g"}, None),
+        ({"image/svg+xml": SVG, "image/png": "iVBOR", "text/plain": "g"}, None),
+        ({"text/html": "<table><tr><td>no picture</td></tr></table>", "text/plain": "t"}, None),
+    ],
+    ids=["svg-only", "inline-svg-html", "toolkit-picture", "png", "plain-html"],
+)
+def test_untrusted_gaps_name_the_outputs_that_would_show_no_picture(data, gap):
+    gaps = untrusted_gaps({"cells": [{"cell_type": "markdown", "source": ""}, output(data)], "metadata": {}})
+    if gap is None:
+        assert gaps == []
+    else:
+        assert len(gaps) == 1 and gaps[0].startswith(gap)
+
+
+def test_check_fails_on_a_gap_and_says_how_to_fix_it(tmp_path, capsys):
+    path = tmp_path / "old.ipynb"
+    path.write_text(json.dumps({"cells": [output({"image/svg+xml": SVG, "text/plain": "g"})], "metadata": {}}))
+    assert main([str(path)]) == 0  # nothing to strip; the conversion adds no pictures
+    assert main(["--check", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert f"no picture when untrusted: {path}: code cell 0: only image/svg+xml" in out
+    assert "Fix: re-execute the notebook with this toolkit" in out
+
+
+# --- make lab's settings (the browser checks them in tests/browser/test_reopen.py) ----------------
+
+REPO = os.path.join(os.path.dirname(__file__), "..", "..")
+
+
+def test_make_lab_puts_its_settings_folder_on_the_jupyter_config_path():
+    makefile = open(os.path.join(REPO, "Makefile"), encoding="utf-8").read()
+    recipe = makefile.split("\nlab:", 1)[1].split("\n\n", 1)[0]
+    assert 'JUPYTER_CONFIG_PATH="$(CURDIR)/scripts/jupyter' in recipe and "jupyter lab" in recipe
+
+
+def test_every_default_setting_names_a_real_plugin_setting_with_a_valid_value():
+    # A misspelt plugin id or key would be ignored silently by JupyterLab.
+    import jsonschema
+
+    defaults = json.load(open(os.path.join(REPO, "scripts", "jupyter", "labconfig", "default_setting_overrides.json")))
+    share = os.path.join(sys.prefix, "share", "jupyter")
+    schema_dirs = [os.path.join(share, "lab", "schemas")] + [
+        os.path.join(share, "labextensions", package, "schemas")
+        for package in ("@jupyter-widgets/jupyterlab-manager",)
+    ]
+    assert set(defaults) == {"@jupyter-widgets/jupyterlab-manager:plugin", "@jupyterlab/apputils-extension:notification"}
+    for plugin, values in defaults.items():
+        package, name = plugin.split(":")
+        path = next(p for d in schema_dirs if os.path.exists(p := os.path.join(d, package, f"{name}.json")))
+        schema = json.load(open(path))
+        assert set(values) <= set(schema["properties"]), plugin
+        jsonschema.validate(values, schema)

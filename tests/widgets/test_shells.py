@@ -7,7 +7,9 @@ handler). The browser side itself is tested in ``tests/browser``.
 
 from __future__ import annotations
 
+import base64
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -23,6 +25,7 @@ from toolkit.render.api import code, graph_view
 from toolkit.render.display import CompareView, GraphView
 from toolkit.widgets import present
 from toolkit.errors import WidgetSelectionError
+from toolkit.widgets.payload import WidgetLimits
 from toolkit.widgets.shells import BundleHost, CompareWidget, GraphWidget
 
 WIDGETS_DIR = Path(toolkit.widgets.__file__).parent
@@ -125,8 +128,8 @@ def test_payload_describes_every_drawn_node_and_links_it_to_code(cell3_widget):
 def test_a_resnet_opens_at_its_stages_with_repeats_folded(zoo):
     traced = zoo["ResNet50ish"][3]
     widget = GraphWidget(graph_view(traced), code=code(traced))
-    assert widget.depth == 1
-    assert widget._data["notice"].startswith("177 boxes fully expanded: opened at depth 1 (25 boxes)")
+    assert widget.depth == 2
+    assert widget._data["notice"].startswith("177 boxes with everything open: opened at 2 · their children (49 boxes)")
     folds = [(f["label"], f["type"], len(f["members"])) for f in widget._data["folds"]]
     assert folds == [
         ("layer1.1 … 2", "Bottleneck", 2),
@@ -143,10 +146,11 @@ def test_an_explicit_depth_is_kept(zoo):
     assert widget.depth == 2 and widget._data["notice"] == ""
 
 
-def test_twenty_thousand_nodes_open_collapsed_and_skip_the_static_svg():
+def test_huge_graphs_open_small_and_skip_the_static_svg_when_too_big():
     widget = GraphWidget(graph_view(synthetic.wide_graph(100, 200)))
-    assert widget.depth == 0
-    assert widget._data["notice"].startswith("20,002 boxes fully expanded: opened at depth 0 (102 boxes)")
+    # 100 identical modules of 200 nodes: folded into one box, so the view opens small.
+    assert widget._shown.visible_node_count() <= WidgetLimits().auto_expand_nodes
+    assert "image/svg+xml" in widget._repr_mimebundle_()
     flat = GraphWidget(graph_view(synthetic.flat_graph(3000)))
     assert "only the first 1,500 are drawn" in flat._data["notice"]
     bundle = flat._repr_mimebundle_()
@@ -158,7 +162,7 @@ def test_twenty_thousand_nodes_open_collapsed_and_skip_the_static_svg():
 
 def test_output_has_the_widget_the_static_svg_and_a_stable_text(cell3_widget, cell3):
     bundle = cell3_widget._repr_mimebundle_()
-    assert set(bundle) == {"text/plain", "image/svg+xml", "application/vnd.jupyter.widget-view+json"}
+    assert set(bundle) == {"text/plain", "image/svg+xml", "text/html", "application/vnd.jupyter.widget-view+json"}
     assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == cell3_widget.model_id
     static = graph_view(cell3)
     assert bundle["text/plain"] == static.summary() == repr(cell3_widget)
@@ -166,12 +170,30 @@ def test_output_has_the_widget_the_static_svg_and_a_stable_text(cell3_widget, ce
     assert set(cell3_widget._repr_mimebundle_(include={"text/plain"})) == {"text/plain"}
 
 
+def embedded_svgs(markup: str) -> list[str]:
+    """The SVG documents that ``<img src="data:image/svg+xml;base64,...">`` tags in ``markup`` show."""
+    return [base64.b64decode(b).decode() for b in re.findall(r'<img src="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)"', markup)]
+
+
+def test_the_saved_picture_is_the_svg_as_an_image_with_a_note_to_rerun(cell3_widget, cell3):
+    # What an untrusted notebook shows: HTML without inline <svg> (its sanitiser drops that).
+    markup = cell3_widget._repr_mimebundle_()["text/html"]
+    assert "<svg" not in markup and "<script" not in markup
+    assert embedded_svgs(markup) == [graph_view(cell3).svg()]
+    assert "run the cell again for the interactive view" in markup
+    assert 'alt="&lt;GraphView MyCell3.forward (traced): ' in markup
+    again = GraphWidget(graph_view(cell3), code=code(cell3))
+    assert again._repr_mimebundle_()["text/html"] == markup  # deterministic: nbval compares it
+
+
 def test_html_in_names_is_escaped_in_the_static_output():
     module = synthetic.traced_evil_names()
     widget = GraphWidget(graph_view(module), code=code(module))
-    svg = widget._repr_mimebundle_()["image/svg+xml"]
+    bundle = widget._repr_mimebundle_()
+    svg = bundle["image/svg+xml"]
     assert "<script" not in svg and "<img" not in svg
     assert "&lt;script&gt;" in svg
+    assert "<script" not in bundle["text/html"] and embedded_svgs(bundle["text/html"]) == [svg]
     payload = json.dumps(widget._data)
     assert json.loads(payload)["drawing"]["clusters"][0]["label"].startswith(synthetic.SCRIPT_NAME)
 
@@ -264,7 +286,15 @@ def test_compare_pairs_the_two_sides_and_marks_what_one_side_has(comparison):
     assert marks["prim::If"] == ["lost"] and marks["aten::sum"] == ["only-script"]
     bundle = comparison._repr_mimebundle_()
     assert set(bundle) == {"text/plain", "text/html", "application/vnd.jupyter.widget-view+json"}
-    assert bundle["text/plain"].startswith("The trace lost 1 control-flow node(s):")
+    assert bundle["text/plain"].startswith("The trace lost 1 control-flow node(s)")
+
+
+def test_the_saved_comparison_draws_both_sides_as_images(comparison):
+    markup = comparison._repr_mimebundle_()["text/html"]
+    static = comparison._compare
+    assert "<svg" not in markup
+    assert [s.strip() for s in embedded_svgs(markup)] == [static.traced.svg().strip(), static.scripted.svg().strip()]
+    assert "MyCell3.forward" in markup and "run the cell again for the interactive view" in markup
 
 
 def test_compare_selection_follows_to_the_other_side(comparison):
@@ -290,3 +320,29 @@ def test_compare_when_scripting_fails_shows_the_trace_alone():
     widget = CompareWidget(toolkit.compare(Unscriptable(), (torch.rand(2),)))
     assert widget._script == {} and widget._scripting_error
     assert "scripting failed" in widget._repr_mimebundle_()["text/plain"]
+
+
+# --- partitioned models and pipelines ---------------------------------------------------------------
+
+
+def test_a_partitioned_model_is_a_widget_with_its_placement_colours_and_transfers():
+    import warnings
+
+    import toolkit.partition as tpart
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        part = tpart.trace(
+            models.ConvNet().eval(), (torch.rand(2, 3, 16, 16),),
+            supported=lambda n: n.kind != "aten::relu", minimum_segment_size=1, device="cpu",
+        )
+    view = graph_view(part)
+    widget = GraphWidget(view)
+    marks = {n["id"]: n["marks"] for n in widget._data["drawing"]["nodes"]}
+    relu = next(n for n in view.graph.walk() if n.op == "aten::relu")
+    assert "target-cpu" in marks[relu.id]
+    # The browser draws each box with the static picture's own statement: the same colours.
+    assert "target-cpu" in widget._data["dot"]["boxes"][relu.id] and widget._data["dot"]["boxes"][relu.id] in view.dot
+    widget.select(relu)
+    assert widget.selected is relu  # its boxes are IR nodes, re-coloured
+    assert embedded_svgs(widget._repr_mimebundle_()["text/html"]) == [view.svg()]

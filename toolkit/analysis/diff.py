@@ -9,6 +9,14 @@ How: both graphs are flattened depth-first into sequences of compute operations 
 pairs them. Control flow is matched separately by ``(scope, user source line)``, because a
 trace has no ``prim::If`` unless a scripted submodule brought one.
 
+Not every lost decision is the user's problem. A lost ``prim::If`` is put in one of three groups
+(:meth:`GraphDiff.user_losses`, :meth:`GraphDiff.settled_by_configuration`,
+:meth:`GraphDiff.library_losses`): the user's own code whose condition depends on the inputs (what
+``check_trace`` looks for, listed one per node); the user's code decided by the module's settings
+alone (``if self.training:``, ``if self.downsample is not None:``: every input takes the same path);
+and library code (``Node.library``: torch's batch norm checks, ``F.interpolate``), counted per file,
+never listed, since the student cannot change it and the trace is right for these inputs.
+
 An exported program aligns with a script (or a trace) the same way (:func:`diff_export`): its
 operators are spelt ``aten::linear`` as TorchScript spells them, and its ``torch.cond`` /
 ``while_loop`` / ``map`` nodes are the control flow it keeps, as subgraphs.
@@ -17,11 +25,13 @@ operators are spelt ``aten::linear`` as TorchScript spells them, and its ``torch
 from __future__ import annotations
 
 import difflib
+from collections import Counter
 from dataclasses import dataclass
 
+from toolkit.capture import short_path
 from toolkit.ir.model import Graph, Node, NodeKind
 
-__all__ = ["ExportDiff", "GraphDiff", "diff_export", "diff_graphs"]
+__all__ = ["ExportDiff", "GraphDiff", "diff_export", "diff_graphs", "is_decided_by_configuration"]
 
 
 @dataclass(frozen=True)
@@ -51,16 +61,106 @@ class GraphDiff:
         """True when the trace lost no control flow and has no script-only operations."""
         return not self.lost_control_flow and not self.only_in_script
 
+    @property
+    def user_losses(self) -> tuple[Node, ...]:
+        """Lost decisions in the user's code that depend on the inputs: the ones that matter."""
+        return tuple(
+            n for n in self.lost_control_flow if not n.library and not is_decided_by_configuration(self.scripted, n)
+        )
+
+    @property
+    def settled_by_configuration(self) -> tuple[Node, ...]:
+        """Lost decisions in the user's code fixed by the module's settings (the same path for every input)."""
+        return tuple(n for n in self.lost_control_flow if not n.library and is_decided_by_configuration(self.scripted, n))
+
+    @property
+    def library_losses(self) -> tuple[Node, ...]:
+        """Lost decisions in library code (torch, installed packages, TorchScript's built-ins)."""
+        return tuple(n for n in self.lost_control_flow if n.library)
+
+    def library_losses_by_file(self) -> tuple[tuple[str, int], ...]:
+        """``(file, count)`` of :attr:`library_losses`, most first, then by file name."""
+        counts = Counter(_library_file(n) for n in self.library_losses)
+        return tuple(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+
     def summary(self) -> str:
-        """One line per lost decision, readable in a notebook."""
+        """What the trace lost in the user's code, one line per decision; settings and library code counted."""
         if not self.lost_control_flow:
             return "The trace kept every prim::If / prim::Loop the script has."
-        lines = [f"The trace lost {len(self.lost_control_flow)} control-flow node(s):"]
-        for n in self.lost_control_flow:
-            where = n.source.short if n.source else "unknown line"
-            text = f"  `{n.source.text}`" if n.source and n.source.text else ""
-            lines.append(f"  - {n.op} at {where}{text}")
+        user, settled = self.user_losses, self.settled_by_configuration
+        if user:
+            lines = [f"The trace lost {len(user)} control-flow node(s) in your code:"]
+            lines += [f"  - {_located(n)}" for n in user]
+        else:
+            lines = ["The trace kept every prim::If / prim::Loop of your code that depends on the inputs."]
+        if settled:
+            lines.append(
+                f"Fixed by the module's settings, the same path for every input ({len(settled)}): "
+                + "; ".join(_located(n) for n in settled)
+            )
+        by_file = self.library_losses_by_file()
+        if by_file:
+            total = sum(count for _, count in by_file)
+            files = ", ".join(f"{file} ({count})" for file, count in by_file[:_LIBRARY_FILES_SHOWN])
+            more = len(by_file) - _LIBRARY_FILES_SHOWN
+            files += f" and {more} more file(s)" if more > 0 else ""
+            lines.append(
+                f"Library code: {total} prim::If / prim::Loop fixed for these inputs, not your code: {files}."
+            )
         return "\n".join(lines)
+
+
+_LIBRARY_FILES_SHOWN = 4
+
+
+def _library_file(n: Node) -> str:
+    if n.source is None:
+        return "no source line"
+    return "TorchScript built-ins" if n.source.file == "<string>" else short_path(n.source.file)
+
+
+def _located(n: Node) -> str:
+    where = n.source.short if n.source else "unknown line"
+    text = f"  `{n.source.text}`" if n.source and n.source.text else ""
+    return f"{n.op} at {where}{text}"
+
+
+def is_decided_by_configuration(g: Graph, node: Node) -> bool:
+    """True when a scripted ``prim::If``/``prim::Loop`` is decided by constants and module attributes only.
+
+    Why: ``if self.use_res_connect:``, ``if self.downsample is not None:`` or ``if self.training:``
+    are fixed when the module is built (or put in eval mode); every input takes the same path, so a
+    trace that flattened them lost nothing. The condition (a loop's trip count too) is followed
+    back through ``g``: constants and non-tensor attributes read from the module are configuration;
+    anything computed from an input, a parameter or a buffer is not.
+    """
+    if node.kind is NodeKind.IF:
+        deciding = node.inputs[:1]
+    elif node.kind is NodeKind.LOOP:
+        deciding = node.inputs[:2]
+    else:
+        return False
+    module_inputs = {v.name for v in g.inputs[:1] if not v.is_tensor}
+    pending, seen = list(deciding), set()
+    while pending:
+        name = pending.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        producer = g.producer(name)
+        if producer is None:
+            if name not in module_inputs:
+                return False  # an input of the graph (or of a block): data
+            continue
+        if producer.kind is NodeKind.CONSTANT:
+            continue
+        if producer.kind is NodeKind.GET_ATTR:
+            if any(out.is_tensor for out in producer.outputs):
+                return False  # a parameter or buffer: its values may be anything
+        elif producer.kind in (NodeKind.LOOP, NodeKind.IF, NodeKind.CALL_METHOD, NodeKind.CALL_FUNCTION, NodeKind.PYTHON_OP):
+            return False
+        pending.extend(producer.inputs)
+    return bool(deciding)
 
 
 def _compute_nodes(g: Graph) -> list[Node]:

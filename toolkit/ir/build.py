@@ -47,7 +47,15 @@ from toolkit.ir.model import (
     Value,
 )
 
-__all__ = ["baked_devices", "graph", "infer_jit_type", "tracing_paused"]
+__all__ = [
+    "baked_devices",
+    "graph",
+    "infer_jit_type",
+    "method_code",
+    "method_overloads",
+    "resolve_method",
+    "tracing_paused",
+]
 
 _KIND_BY_OP = {
     "prim::Constant": NodeKind.CONSTANT,
@@ -105,7 +113,8 @@ def graph(obj: Any, method: str = "forward", *, inlined: bool = True) -> Graph:
             a ``torch._C.Graph``, or any object with a ``.module`` attribute holding one of
             those (a toolkit ``Pipeline``); or a ``torch.export.ExportedProgram``, read by
             :mod:`toolkit.ir.build_export` (``method`` and ``inlined`` do not apply to it).
-        method: which method of a module to read.
+        method: which method of a module to read; for an overloaded method (scripted
+            ``nn.LSTM.forward``) the overload a plain tensor call runs (:func:`resolve_method`).
         inlined: read the graph with submodule calls inlined (every aten op visible, grouped
             by module scope) or as torch stores it (one ``prim::CallMethod`` per submodule).
 
@@ -155,23 +164,76 @@ def graph(obj: Any, method: str = "forward", *, inlined: bool = True) -> Graph:
 
 
 def _graph_of_module(module: torch.jit.ScriptModule, method: str, *, inlined: bool) -> Graph:
-    try:
-        script_method = module._c._get_method(method)
-    except RuntimeError:
-        methods = sorted(module._c._method_names())
-        raise NotTorchScriptError(
-            f"{module.original_name} has no TorchScript method {method!r}; it has {methods}."
-            " Fix: pass one of those as method=, or export the method with @torch.jit.export."
-        ) from None
+    resolved = resolve_method(module, method)
+    script_method = module._c._get_method(resolved)
     g = _as_read(script_method.graph, inlined=inlined)
     origin = Origin.TRACED if isinstance(module, torch.jit.TracedModule) else Origin.SCRIPTED
     return _Builder(origin=origin, root=module).build(
         g,
-        name=f"{module.original_name}.{method}",
+        name=f"{module.original_name}.{resolved}",
         inlined=inlined,
         code=script_method.code,
         module_type=module.original_name,
     )
+
+
+def method_overloads(module: torch.jit.ScriptModule, method: str) -> tuple[str, ...]:
+    """The compiled overloads of ``method`` (``forward__0``, ``forward__1``, ...), in number order.
+
+    A module whose ``forward`` is declared with ``@torch.jit._overload_method`` (``nn.LSTM``,
+    ``nn.GRU``, ``nn.RNN``: a plain tensor or a ``PackedSequence``) has no method of that name
+    once scripted: TorchScript compiles each overload as ``<name>__<k>``. Empty when ``method``
+    is an ordinary method.
+    """
+    prefix = f"{method}__"
+    found = [name for name in module._c._method_names() if name.startswith(prefix) and name[len(prefix) :].isdigit()]
+    return tuple(sorted(found, key=lambda name: int(name[len(prefix) :])))
+
+
+def resolve_method(module: torch.jit.ScriptModule, method: str) -> str:
+    """The compiled method that ``method`` names on ``module``: itself, or one of its overloads.
+
+    For an overloaded method the choice is the overload a plain tensor call runs: the first
+    (lowest numbered) whose first argument after ``self`` is a ``Tensor`` (``forward__0`` for
+    ``nn.LSTM``, the one taking ``Tensor input`` rather than a ``PackedSequence``), else the
+    first overload. Ask for another by its compiled name (``method="forward__1"``); the graph's
+    name (``LSTM.forward__0``) says which one was read.
+
+    Raises:
+        NotTorchScriptError: ``module`` has no such method and no overloads of it.
+    """
+    names = module._c._method_names()
+    if method in names:
+        return method
+    overloads = method_overloads(module, method)
+    for name in overloads:
+        arguments = module._c._get_method(name).schema.arguments[1:]
+        if arguments and isinstance(arguments[0].type, torch._C.TensorType):
+            return name
+    if overloads:
+        return overloads[0]
+    raise NotTorchScriptError(
+        f"{module.original_name} has no TorchScript method {method!r}; it has {sorted(names)}."
+        " Fix: pass one of those as method=, or export the method with @torch.jit.export."
+    )
+
+
+def method_code(module: torch.jit.ScriptModule, method: str = "forward") -> tuple[tuple[str, str], ...]:
+    """``(compiled method name, TorchScript code)`` for ``method``, or for each of its overloads.
+
+    ``module.code`` raises for a module whose ``forward`` is overloaded (it has no ``forward``);
+    this reads every overload instead, first the one :func:`resolve_method` picks. Empty when
+    the module has neither (a scripted container without ``forward``).
+    """
+    names = module._c._method_names()
+    if method in names:
+        return ((method, module._c._get_method(method).code),)
+    overloads = method_overloads(module, method)
+    if not overloads:
+        return ()
+    chosen = resolve_method(module, method)
+    ordered = (chosen,) + tuple(name for name in overloads if name != chosen)
+    return tuple((name, module._c._get_method(name).code) for name in ordered)
 
 
 def _as_read(g: torch._C.Graph, *, inlined: bool) -> torch._C.Graph:
@@ -194,27 +256,42 @@ def _short_repr(obj: Any) -> str:
 
 
 class _Names:
-    """Deterministic value names: torch's debug name stem, de-duplicated in visiting order."""
+    """Deterministic value names, unique in one graph and given in visiting order.
+
+    A value keeps the stem of torch's debug name (``x.1`` -> ``x``). A value torch left unnamed
+    (``%13``: most intermediate results) is named after what made it, as torch.fx does:
+    ``linear``, ``sum``, ``tuple_construct``, ``const`` for a constant, ``if_out`` / ``loop_out``
+    for what a block node returns, ``arg`` for a block's parameter. Repeats get ``_2``, ``_3``.
+    """
+
+    _FOR_OP = {"if": "if_out", "loop": "loop_out", "constant": "const"}
 
     def __init__(self) -> None:
         self._taken: set[str] = set()
-        self._numbered = 0
 
-    def allocate(self, debug_name: str) -> str:
+    def allocate(self, debug_name: str, made_by: str) -> str:
         stem = debug_name
         head, dot, tail = debug_name.rpartition(".")
         if dot and tail.isdigit():
             stem = head
         if not stem or stem.isdigit():
-            self._numbered += 1
-            stem = f"v{self._numbered}"
+            stem = self._stem_for(made_by)
         stem = re.sub(r"\W", "_", stem)
+        if stem[0].isdigit():
+            stem = f"v_{stem}"
         name, i = stem, 1
         while name in self._taken:
             i += 1
             name = f"{stem}_{i}"
         self._taken.add(name)
         return name
+
+    @classmethod
+    def _stem_for(cls, made_by: str) -> str:
+        """``aten::linear`` -> ``linear``; ``prim::TupleConstruct`` -> ``tuple_construct``."""
+        short = made_by.rpartition("::")[2].strip("_") or "value"
+        snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", short).lower()
+        return cls._FOR_OP.get(snake, snake)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -230,12 +307,13 @@ class _Builder:
     by_unique: dict[int, str] = field(default_factory=dict)
     module_paths: dict[int, tuple[str, ...]] = field(default_factory=dict)
     types_cache: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)
+    own_lines_cache: dict[str, frozenset[tuple[str, int]]] = field(default_factory=dict)
 
     def build(self, g: torch._C.Graph, *, name: str, inlined: bool, code: str, module_type: str) -> Graph:
         g_inputs = list(g.inputs())
         if g_inputs and self.root is not None:
             self.module_paths[g_inputs[0].unique()] = ()
-        inputs = tuple(self._value(v) for v in g_inputs)
+        inputs = tuple(self._value(v, made_by="input") for v in g_inputs)
         nodes = self._nodes(g.nodes(), prefix="")
         outputs = tuple(self.by_unique[v.unique()] for v in g.outputs())
         return with_code_lines(
@@ -250,8 +328,9 @@ class _Builder:
         )
 
     # -- values ---------------------------------------------------------------------------
-    def _value(self, v: torch._C.Value) -> Value:
-        name = self.names.allocate(v.debugName())
+    def _value(self, v: torch._C.Value, *, made_by: str) -> Value:
+        """``made_by`` names the value when torch did not: the producing op, ``input`` or ``arg``."""
+        name = self.names.allocate(v.debugName(), made_by)
         self.by_unique[v.unique()] = name
         # torch's stubs give Value.type() as JitType; at runtime every TorchScript type is a torch._C.Type.
         type_text, dtype, shape = _describe_type(cast(torch._C.Type, v.type()))
@@ -261,10 +340,10 @@ class _Builder:
     def _nodes(self, torch_nodes: Iterable[torch._C.Node], *, prefix: str, enclosing: Scope | None = None) -> tuple[Node, ...]:
         """Build a block's nodes; ``enclosing`` is the scope of the node that owns the block.
 
-        Torch's inliner leaves the module hierarchy empty on some nodes of inlined library
-        methods (a ``BatchNorm`` input check's ``prim::If`` and the nodes in its blocks). Such a
-        node from library code belongs to the module whose method torch was running: the
-        owning node's scope inside a block, else the last scoped node before it.
+        Torch's inliner leaves the module hierarchy empty on the nodes a method's own body has
+        (the root module's code) and on functions TorchScript inlined while compiling a method
+        (``F.batch_norm``'s checks inside ``BatchNorm2d``, ``torchvision``'s box helpers inside
+        a detection head). Such a node joins the module that called it (:meth:`_caller_scope`).
         """
         built: list[Node] = []
         recent = enclosing
@@ -285,12 +364,8 @@ class _Builder:
         source = _source_location(n)
         scope = self._scope(n, kind)
         if not scope.path:
-            from_library = source is not None and is_library_path(source.file)
-            if enclosing is not None and (source is None or from_library):
-                scope = enclosing
-            elif recent is not None and from_library:
-                scope = recent
-        outputs = tuple(self._value(v) for v in n.outputs())
+            scope = self._caller_scope(scope, source, recent=recent, enclosing=enclosing)
+        outputs = tuple(self._value(v, made_by=op) for v in n.outputs())
         blocks = tuple(
             self._block(b, block_id=f"{node_id}.b{i}", enclosing=scope if scope.path else None)
             for i, b in enumerate(torch_blocks)
@@ -306,11 +381,59 @@ class _Builder:
             attributes=attributes,
             source=source,
             arg_names=_arg_names(n, len(inputs)),
-            library=_is_library_node(n, source),
+            library=_is_library_node(n, source) or _generated_in_library(n, blocks),
         )
 
+    def _caller_scope(
+        self, scope: Scope, source: SourceLocation | None, *, recent: Scope | None, enclosing: Scope | None
+    ) -> Scope:
+        """The module a node without a module hierarchy belongs to.
+
+        In a scripted module the answer is read from the code: the innermost module, among the
+        last scoped node's scope and its ancestors (the root included), whose own compiled
+        methods hold the node's line (:meth:`_own_lines`). A line no candidate holds is left where
+        the block's owner is, then where the last library node went when the node is library
+        code, else at the root. Traced graphs have no per-method code to read: there a library
+        node joins the owning block's or the last scoped node's module.
+        """
+        if self.origin is Origin.SCRIPTED and self.root is not None and source is not None:
+            start = recent if recent is not None else enclosing
+            path = start.path if start is not None else ()
+            for depth in range(len(path), -1, -1):
+                candidate = path[:depth]
+                if (source.file, source.line) in self._own_lines(candidate):
+                    return Scope(path=candidate, types=self._types_for(candidate))
+        from_library = source is not None and is_library_source(source.file)
+        if enclosing is not None and (source is None or from_library):
+            return enclosing
+        if recent is not None and from_library:
+            return recent
+        return scope
+
+    def _own_lines(self, path: tuple[str, ...]) -> frozenset[tuple[str, int]]:
+        """Every ``(file, line)`` the compiled methods of the module at ``path`` hold themselves.
+
+        Read from each method's graph as stored (submodule calls not inlined), so the lines are
+        the module's own code plus the functions TorchScript inlined into it. Cached per module type.
+        """
+        module = self._module_at(path)
+        if not isinstance(module, torch.jit.ScriptModule):
+            return frozenset()
+        type_name = module._c._type().qualified_name()
+        cached = self.own_lines_cache.get(type_name)
+        if cached is None:
+            lines: set[tuple[str, int]] = set()
+            for method_name in module._c._method_names():
+                for n in _walk_torch_nodes(module._c._get_method(method_name).graph.nodes()):
+                    location = _source_location(n)
+                    if location is not None:
+                        lines.add((location.file, location.line))
+            cached = frozenset(lines)
+            self.own_lines_cache[type_name] = cached
+        return cached
+
     def _block(self, b: torch._C.Block, *, block_id: str, enclosing: Scope | None) -> Block:
-        inputs = tuple(self._value(v) for v in b.inputs())
+        inputs = tuple(self._value(v, made_by="arg") for v in b.inputs())
         nodes = self._nodes(b.nodes(), prefix=f"{block_id}.", enclosing=enclosing)
         outputs = tuple(self.by_unique[v.unique()] for v in b.outputs())
         return Block(id=block_id, inputs=inputs, nodes=nodes, outputs=outputs)
@@ -369,6 +492,13 @@ class _Builder:
             cached = tuple(types)
             self.types_cache[path] = cached
         return cached
+
+
+def _walk_torch_nodes(nodes: Iterable[torch._C.Node]) -> Iterator[torch._C.Node]:
+    for n in nodes:
+        yield n
+        for block in n.blocks():
+            yield from _walk_torch_nodes(block.nodes())
 
 
 def _path_from_scope_name(scope_name: str) -> tuple[str, ...]:
@@ -475,6 +605,19 @@ def _is_library_node(n: torch._C.Node, source: SourceLocation | None) -> bool:
         return is_library_source(source.file)
     text = cast(str, n.sourceRange())
     return bool(text.strip()) and not _SCRIPT_SOURCE.match(text.lstrip())
+
+
+def _generated_in_library(n: torch._C.Node, blocks: tuple[Block, ...]) -> bool:
+    """A block node TorchScript made up itself is library code when all it guards is.
+
+    The compiler adds ``prim::If`` nodes with no source range: an early ``return`` becomes an
+    ``if`` around the rest of the method (``TransformerEncoderLayer.forward``'s fast path). Such
+    a node belongs to the method it was generated in, which its blocks' sourced nodes name.
+    """
+    if not blocks or cast(str, n.sourceRange()).strip():
+        return False
+    sourced = [inner for block in blocks for inner in block.walk() if inner.source is not None]
+    return bool(sourced) and all(inner.library for inner in sourced)
 
 
 def _location(file: str, line: int) -> SourceLocation:

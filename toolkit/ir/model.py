@@ -24,6 +24,8 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Mapping
 
+from toolkit.frames import display_file_name
+
 
 class NodeKind(enum.Enum):
     """Every category of TorchScript (or exported FX) node the toolkit distinguishes.
@@ -102,8 +104,9 @@ class SourceLocation:
 
     @property
     def short(self) -> str:
-        """``models.py:33``: the file's base name and the line, as labels and messages show it."""
-        return f"{self.file.replace(chr(92), '/').rsplit('/', 1)[-1]}:{self.line}"
+        """``models.py:33`` or ``cell [3]:2``: the file as a person reads it
+        (:func:`toolkit.frames.display_file_name`) and the line, as labels and messages show it."""
+        return f"{display_file_name(self.file)}:{self.line}"
 
 
 @dataclass(frozen=True)

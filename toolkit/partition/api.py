@@ -22,7 +22,7 @@ import torch
 from toolkit.analysis.partition.plan import BatchReport, PartitionPlan, plan_in, remember_plan
 from toolkit.analysis.partition.plan_codec import plan_to_json
 from toolkit.analysis.partition.proposal import Proposal, Role, Target, propose
-from toolkit.analysis.partition.support import NodeInfo, SupportRule, UserSelection, as_rule, profile
+from toolkit.analysis.partition.support import NodeInfo, Reason, SupportRule, UserSelection, as_rule, profile
 from toolkit.capture import Captured
 from toolkit.analysis.partition.plan_report import accelerator_name
 from toolkit.errors import FallbackError, PartitionError
@@ -31,10 +31,10 @@ from toolkit.partition.apply import GeneratedSources, apply_proposal, generated_
 from toolkit.partition.backends import CompilerOptions, magnitude, max_abs_diff
 from toolkit.partition.batch import check_batches, find_baked_constants, require_batch_major, traced_batch
 from toolkit.partition.capture import capture
-from toolkit.partition.codegen import chunked_batch_source
+from toolkit.partition.codegen import chunked_batch_source, in_place_plan, unfaithful_writes_message
 from toolkit.partition.compiler_args import parse_compiler_args
 from toolkit.partition import logs
-from toolkit.partition.diagnostics import Notes
+from toolkit.partition.diagnostics import CodeOwner, Notes, code_owner
 from toolkit.words import plural
 
 __all__ = ["PartitionOptions", "partition_options", "trace", "analyze_model", "plan_of", "resolve_device"]
@@ -191,16 +191,61 @@ def _propose(captured: Captured, options: PartitionOptions, device: torch.device
     return propose(captured.ir, rule, minimum_segment_size=size), rule
 
 
-def _cpu_ops(proposal: Proposal) -> list[str]:
-    lines = []
+def _cpu_ops(proposal: Proposal, owner: CodeOwner) -> tuple[int, list[str]]:
+    """The CPU ops of ``proposal``, one line per distinct cause: op, where its code is, reason.
+
+    MobileNetV3 under a profile without ``hardswish`` has 19 of them inside torch's
+    ``Hardswish``: one line says so, with where the first one sits, instead of 19 lines.
+
+    Returns:
+        (how many ops run on the CPU, the lines).
+    """
+    groups: dict[tuple[str, str, bool, str, str], list[str]] = {}
     for node_id, decision in proposal.decisions.items():
         if decision.target is Target.CPU:
             node = proposal.graph.node(node_id)
-            where = node.source.short if node.source else "no source line"
-            scope = f", in {node.scope.dotted}" if node.scope.path else ""
+            where, library = owner(node)
             reason = decision.reason.value if decision.reason else "unsupported"
-            lines.append(f"  - {node_id} {node.op} ({where}{scope}): {reason}: {decision.detail}")
-    return lines
+            groups.setdefault((node.op, where, library, reason, decision.detail), []).append(node_id)
+    lines = []
+    for (op, where, library, reason, detail), ids in groups.items():
+        first = proposal.graph.node(ids[0])
+        scope = f", in {first.scope.dotted}" if first.scope.path else ""
+        more = f" and {len(ids) - 1} more" if len(ids) > 1 else ""
+        count = f"{len(ids)} x " if len(ids) > 1 else ""
+        lines.append(
+            f"  - {count}{op} ({where}{', library code' if library else ''}{scope}{more}): {reason}: {detail}"
+        )
+    return sum(len(ids) for ids in groups.values()), lines
+
+
+def _why_all_on_cpu(proposal: Proposal) -> str:
+    """Why a plan has no accelerator segment, by cause, with the fix when there is one.
+
+    A model whose compute ops could all run on the accelerator but are fewer than
+    ``minimum_segment_size`` (lesson 05's one-``Linear`` model) says exactly that, so the
+    note does not read as if the accelerator could not run it.
+    """
+    on_cpu = [d for d in proposal.decisions.values() if d.target is Target.CPU]
+    compute = [n for n, role in proposal.roles.items() if role is Role.COMPUTE]
+    if on_cpu and all(d.reason is Reason.MIN_SEGMENT for d in on_cpu):
+        kinds = sorted({proposal.graph.node(n).op for n in compute})
+        return (
+            f"its {plural(len(compute), 'compute op')} ({', '.join(kinds)}) could run there, but"
+            f" {'is' if len(compute) == 1 else 'are'} fewer than minimum_segment_size={proposal.minimum_segment_size},"
+            " so the model runs as CPU fallback (the option keeps segments whose copies cost more than"
+            " they save off the device)."
+            f" Fix: minimum_segment_size={max(1, len(compute))} to compile a segment this small."
+        )
+    counts: dict[str, int] = {}
+    for d in on_cpu:
+        key = d.reason.value if d.reason else Reason.UNSUPPORTED.value
+        counts[key] = counts.get(key, 0) + 1
+    causes = ", ".join(f"{n} {reason}" for reason, n in counts.items())
+    return (
+        f"the model runs entirely as CPU fallback ({plural(len(on_cpu), 'CPU op')}: {causes})."
+        " See toolkit.partition.analyze_model(...) for the reason of each op."
+    )
 
 
 def _describe(model: Any) -> str:
@@ -310,8 +355,10 @@ def trace(
 
     Raises:
         FallbackError: ``fallback=False`` and an op or segment would fall back to the CPU.
-        PartitionError: bad options (malformed ``compiler_args`` too), or a dynamic-batch check
-            that fails.
+        PartitionError: bad options (malformed ``compiler_args`` too), a dynamic-batch check
+            that fails, or in-place writes the partition would split (a tensor updated in place
+            and read again must live in one segment; the message has one line per cause and says
+            when the code is a library's).
         TracingError: ``torch.jit.trace`` failed.
     """
     chosen = partition_options(
@@ -344,25 +391,24 @@ def trace(
         device=str(resolved),
     )
     if not chosen.fallback:
-        cpu = _cpu_ops(proposal)
+        count, cpu = _cpu_ops(proposal, code_owner(captured.source))
         if cpu:
             raise FallbackError(
-                f"fallback=False, but {len(cpu)} operation(s) of {_describe(model)} cannot run on {accelerator}:\n"
+                f"fallback=False, but {count} operation(s) of {_describe(model)} cannot run on {accelerator}:\n"
                 + "\n".join(cpu)
                 + "\nFix: allow CPU fallback (fallback=True), or widen supported= / subgraph_builder_function."
             )
     if not proposal.segments_on(Target.ACCELERATOR):
-        notes.add(
-            f"no operation of {_describe(model)} runs on {accelerator}: the model runs entirely as CPU fallback"
-            f" ({plural(len([d for d in proposal.decisions.values() if d.target is Target.CPU]), 'CPU op')})."
-            " See toolkit.partition.analyze_model(...) for the reason of each op."
-        )
+        notes.add(f"no operation of {_describe(model)} runs on {accelerator}: {_why_all_on_cpu(proposal)}")
     compile_log: list[str] = []
 
     def log_compile(line: str) -> None:
         compile_log.append(line)
         logs.logger.info("%s", line)
 
+    _, refused = in_place_plan(proposal)
+    if refused:
+        raise PartitionError(unfaithful_writes_message(refused, code_owner(captured.source)))
     with generated_sources(compiler.workdir) as sources:
         applied = apply_proposal(
             captured, proposal, device=resolved, compiler_options=compiler, sources=sources, log=log_compile

@@ -16,8 +16,9 @@ Rules the generated code follows:
 - Wrapped Python numbers of the trace (``x * 0.1``) are passed as numbers, keeping their
   type-promotion rules.
 - In-place ops are called out of place (``aten::relu_`` -> ``aten::relu``): a value copied
-  to another device is a different tensor, so in-place updates could not be shared anyway
-  (the partitioner refuses graphs where a mutated value is read again later).
+  to another device is a different tensor, so in-place updates could not be shared anyway.
+  Where a mutated tensor is read again later, the update is called in place if the tensor
+  lives inside one segment (:func:`in_place_plan`), and refused otherwise.
 - A value is copied to a device once per call and reused by every later segment there.
 - No string from the model reaches the source except as an escaped literal: names are
   hostile input (an ``nn.ParameterDict`` key read from a checkpoint may be any text). Every
@@ -40,6 +41,7 @@ from toolkit.analysis.partition.proposal import Proposal, Role, Segment, Target
 from toolkit.errors import PartitionError
 from toolkit.ir.model import Graph, Node, NodeKind
 from toolkit.partition.schema import has_op, match_signature, number_literal_ok
+from toolkit.words import plural
 
 __all__ = [
     "BufferSpec",
@@ -206,13 +208,41 @@ def attribute_path(graph: Graph, value: str) -> tuple[str, ...] | None:
 _ALIASING_OPS = frozenset({"aten::chunk", "aten::split", "aten::split_with_sizes", "aten::unbind", "aten::tensor_split"})
 
 
-def in_place_hazards(graph: Graph) -> list[str]:
-    """Descriptions of in-place ops whose old value is read again afterwards.
+@dataclass(frozen=True)
+class InPlaceWrite:
+    """An in-place op whose tensor (or a view of it) is read again after the update.
 
-    Generated segments call in-place ops out of place (the value may have been copied to
-    another device, so an in-place update could not be shared). That is faithful unless the
-    mutated tensor, or a view of it, is read under its old name after the update; the usual
-    ``relu_`` and ``+=`` chains of traced models never do.
+    Attributes:
+        node: the in-place op (``aten::fill_``, ``aten::mul_``...).
+        reader: the first node that reads the tensor, or a view of it, afterwards.
+        aliases: every value that shares the tensor's storage (the tensor and its views).
+    """
+
+    node: Node
+    reader: Node
+    aliases: frozenset[str]
+
+    def describe(self) -> str:
+        where = f" ({self.node.source})" if self.node.source else ""
+        return (
+            f"{self.node.op} at {self.node.id}{where} updates %{self.node.inputs[0]} in place, and"
+            f" {self.reader.op} at {self.reader.id} reads it (or a view of it) afterwards"
+        )
+
+
+def _is_in_place(n: Node) -> bool:
+    name = n.short_op
+    return n.namespace == "aten" and name.endswith("_") and not name.endswith("__") and bool(n.inputs)
+
+
+def in_place_writes(graph: Graph) -> list[InPlaceWrite]:
+    """In-place ops whose old value is read again afterwards, in graph order.
+
+    Generated segments call in-place ops out of place unless :func:`in_place_plan` finds the
+    whole tensor inside one segment (a value copied to another device is a different tensor,
+    so an in-place update could not be shared). Out of place is faithful unless the mutated
+    tensor, or a view of it, is read under its old name after the update; the usual ``relu_``
+    and ``+=`` chains of traced models never do, torchvision's Swin attention mask does.
     """
     from toolkit.analysis.partition.proposal import VIEW_OPS
 
@@ -223,31 +253,145 @@ def in_place_hazards(graph: Graph) -> list[str]:
             v = parent[v]
         return v
 
-    def union(a: str, b: str) -> None:
-        parent[find(a)] = find(b)
-
     for n in graph.nodes:
         if n.inputs and (n.op in VIEW_OPS or n.op in _ALIASING_OPS or n.kind in (NodeKind.LIST_UNPACK, NodeKind.TUPLE_UNPACK)):
             for out in n.outputs:
-                union(out.name, n.inputs[0])
+                parent[find(out.name)] = find(n.inputs[0])
     position = {n.id: i for i, n in enumerate(graph.nodes)}
     readers: dict[str, list[Node]] = {}
+    members: dict[str, set[str]] = {}
     for n in graph.nodes:
         for name in n.inputs:
             readers.setdefault(find(name), []).append(n)
+        for v in [*n.inputs, *(o.name for o in n.outputs)]:
+            members.setdefault(find(v), set()).add(v)
     found = []
     for n in graph.nodes:
-        name = n.short_op
-        if not (n.namespace == "aten" and name.endswith("_") and not name.endswith("__")) or not n.inputs:
+        if not _is_in_place(n):
             continue
-        later = [u for u in readers.get(find(n.inputs[0]), []) if position[u.id] > position[n.id]]
+        root = find(n.inputs[0])
+        later = [u for u in readers.get(root, []) if position[u.id] > position[n.id]]
         if later:
-            where = f" ({n.source})" if n.source else ""
-            found.append(
-                f"{n.op} at {n.id}{where} updates %{n.inputs[0]} in place, and {later[0].op} at {later[0].id}"
-                " reads it (or a view of it) afterwards"
-            )
+            found.append(InPlaceWrite(node=n, reader=later[0], aliases=frozenset(members[root])))
     return found
+
+
+def in_place_hazards(graph: Graph) -> list[str]:
+    """Descriptions of :func:`in_place_writes` (one line each)."""
+    return [w.describe() for w in in_place_writes(graph)]
+
+
+def in_place_plan(proposal: Proposal) -> tuple[frozenset[str], tuple[InPlaceWrite, ...]]:
+    """Which in-place ops the segments call in place, and the writes no segment can run faithfully.
+
+    A write whose tensor is read again is faithful when called in place if the tensor lives
+    entirely inside one segment: an anchored node of that segment makes it, and every node
+    reading it or a view of it runs there and nowhere else (not in another segment, not in the
+    host program, not as a graph output). Graph order inside a segment is the model's order,
+    so the reads see exactly what they saw in the model. Every in-place op on such a tensor is
+    then called in place.
+
+    Returns:
+        (ids of the nodes to call in place, the writes left unfaithful).
+    """
+    graph = proposal.graph
+    home: dict[str, set[int | None]] = {}
+    for s in proposal.segments:
+        for nid in s.nodes:
+            home.setdefault(nid, set()).add(s.index)
+    for nid in proposal.host_nodes:
+        home.setdefault(nid, set()).add(None)
+    outputs = {proposal.canonical(v) for v in graph.outputs}
+    in_place: set[str] = set()
+    refused: list[InPlaceWrite] = []
+    verdicts: dict[frozenset[str], bool] = {}  # writes into one tensor share the answer
+    for write in in_place_writes(graph):
+        contained = verdicts.get(write.aliases)
+        if contained is None:
+            storage = _storage(proposal, write.aliases)
+            units: set[int | None] = set()
+            made_inside = False
+            for n in graph.nodes:
+                reads = any(proposal.canonical(v) in storage for v in n.inputs)
+                if not reads and not any(o.name in storage for o in n.outputs):
+                    continue
+                units |= home.get(n.id, {None})
+                if proposal.roles.get(n.id) is Role.COMPUTE and not reads:
+                    made_inside = True
+            contained = made_inside and len(units) == 1 and None not in units and not (storage & outputs)
+            verdicts[write.aliases] = contained
+            if contained:
+                in_place.update(n.id for n in graph.nodes if _is_in_place(n) and n.inputs[0] in storage)
+        if not contained:
+            refused.append(write)
+    return frozenset(in_place), tuple(refused)
+
+
+def _storage(proposal: Proposal, aliases: frozenset[str]) -> set[str]:
+    """``aliases`` and every value that shares their storage once in-place ops are called in
+    place: what an in-place op returns (its own input), views of that, and re-packed elements."""
+    from toolkit.analysis.partition.proposal import VIEW_OPS
+
+    storage = set(aliases)
+    for n in proposal.graph.nodes:
+        first = proposal.canonical(n.inputs[0]) if n.inputs else None
+        shares = first in storage and (
+            _is_in_place(n)
+            or n.op in VIEW_OPS
+            or n.op in _ALIASING_OPS
+            or n.kind in (NodeKind.LIST_UNPACK, NodeKind.TUPLE_UNPACK)
+        )
+        for out in n.outputs:
+            if shares or proposal.canonical(out.name) in storage:
+                storage.add(out.name)
+    return storage
+
+
+def _source_owner(node: Node) -> tuple[str, bool]:
+    if node.source is not None:
+        return node.source.short, node.library
+    return node.scope.dotted or "the model", node.library
+
+
+def unfaithful_writes_message(
+    writes: tuple[InPlaceWrite, ...], owner: Callable[[Node], tuple[str, bool]] = _source_owner
+) -> str:
+    """One line per distinct cause (op and where its code is) of :func:`in_place_plan`'s
+    refusals, and the fix that works: the partition options, plus the model itself only when
+    the writes are the user's code (library code is never to be edited).
+
+    Args:
+        writes: the refused writes.
+        owner: ``node -> (where, library)``; :func:`toolkit.partition.diagnostics.code_owner`
+            knows the model's classes, the default only the node's source line.
+    """
+    groups: dict[tuple[str, str, bool], list[InPlaceWrite]] = {}
+    for w in writes:
+        where, library = owner(w.node)
+        groups.setdefault((w.node.op, where, library), []).append(w)
+    lines = []
+    for (op, where, library), group in groups.items():
+        first = group[0]
+        count = plural(len(group), "in-place write")
+        lines.append(
+            f"  - {count} ({op}) in {where}{' (library code)' if library else ''}: {first.node.id} updates"
+            f" %{first.node.inputs[0]}, which {first.reader.op} at {first.reader.id} reads afterwards"
+        )
+    fix = (
+        "Fix: keep each such tensor on one device: let supported= / subgraph_builder_function accept the op"
+        " that makes it, its in-place writes and their readers together (or reject them all), and"
+        " lower minimum_segment_size if that split them."
+    )
+    if not all(library for _, _, library in groups):
+        fix += " In your own code, the out-of-place form (y = x * 2 instead of x.mul_(2)) also works."
+    return (
+        f"toolkit.partition cannot run {plural(len(writes), 'in-place write')} faithfully: each updates a"
+        " tensor that is split between segments (or is a graph input, a parameter or an output), and"
+        " a segment updates its own copy, so a later reader would see the old value.\n"
+        + "\n".join(lines)
+        + "\n"
+        + fix
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -267,6 +411,7 @@ class _Emitter:
     lines: list[str] = field(default_factory=list)
     literals: dict[str, tuple[str, str]] = field(default_factory=dict)
     loop_counter: int = 0
+    in_place: frozenset[str] = frozenset()
 
     def emit(self, node: Node, indent: str) -> None:
         kind = node.kind
@@ -368,7 +513,13 @@ class _Emitter:
             return
         namespace, _, name = op.partition("::")
         namespace, name = _identifier(namespace, "op namespace of " + op), _identifier(name, "op " + op)
-        if namespace == "aten" and name.endswith("_") and not name.endswith("__") and has_op(f"aten::{name[:-1]}"):
+        if (
+            namespace == "aten"
+            and name.endswith("_")
+            and not name.endswith("__")
+            and node.id not in self.in_place
+            and has_op(f"aten::{name[:-1]}")
+        ):
             name = name[:-1]
         qualified = f"{namespace}::{name}"
         types = [self.graph.value(i).type for i in node.inputs]
@@ -433,10 +584,14 @@ class _Emitter:
 # ---------------------------------------------------------------------------------------------
 
 
-def _segment_source(proposal: Proposal, seg: Segment, class_name: str, names: _Names) -> tuple[str, tuple[BufferSpec, ...]]:
+def _segment_source(
+    proposal: Proposal, seg: Segment, class_name: str, names: _Names, in_place: frozenset[str] = frozenset()
+) -> tuple[str, tuple[BufferSpec, ...]]:
     graph = proposal.graph
     _var = names.value
-    emitter = _Emitter(graph=graph, device_expr="dev", resolve=lambda v: _var(proposal.canonical(v)), names=names)
+    emitter = _Emitter(
+        graph=graph, device_expr="dev", resolve=lambda v: _var(proposal.canonical(v)), names=names, in_place=in_place
+    )
     for node_id in seg.nodes:
         emitter.emit(graph.node(node_id), "        ")
     params = ", ".join(f"{_var(v)}: {_annotation(graph.value(v).type)}" for v in seg.inputs)
@@ -563,21 +718,16 @@ def _orchestrator_source(proposal: Proposal, class_name: str, segment_names: lis
 
 def generate_module(proposal: Proposal) -> GeneratedModule:
     """Source for every segment class and the orchestrator of ``proposal``."""
-    hazards = in_place_hazards(proposal.graph)
-    if hazards:
-        raise PartitionError(
-            "toolkit.partition cannot run this graph faithfully: " + "; ".join(hazards) + ". Segments"
-            " run in-place ops out of place (their inputs may be copies on another device), so the"
-            " later reader would see the old value. Fix: use the out-of-place form in the model"
-            " (y = x * 2 instead of x.mul_(2))."
-        )
+    in_place, refused = in_place_plan(proposal)
+    if refused:
+        raise PartitionError(unfaithful_writes_message(refused))
     parts = [_HEADER]
     names: list[str] = []
     buffers: dict[int, tuple[BufferSpec, ...]] = {}
     generated_names = _Names()
     for seg in proposal.segments:
         name = f"Segment{seg.index}{'Accelerator' if seg.target is Target.ACCELERATOR else 'Cpu'}"
-        text, specs = _segment_source(proposal, seg, name, generated_names)
+        text, specs = _segment_source(proposal, seg, name, generated_names, in_place)
         parts.append(text + "\n")
         names.append(name)
         buffers[seg.index] = specs

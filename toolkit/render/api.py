@@ -12,7 +12,7 @@ from typing import Any
 
 from toolkit.analysis.diff import diff_export, diff_graphs
 from toolkit.capture import Captured
-from toolkit.errors import NotTorchScriptError
+from toolkit.errors import NotTorchScriptError, ViewOptionError
 from toolkit.ir import build
 from toolkit.ir.build_export import is_exported_program
 from toolkit.ir.exporting import ExportFailure
@@ -56,7 +56,7 @@ def graph_view(obj: Any, *, options: GraphOptions | DotOptions | None = None, **
 
 def graph_view_of(drawable: Drawable, options: DotOptions) -> GraphView:
     """The static view of an already resolved object."""
-    return GraphView(graph=drawable.graph, drawing=drawable.drawing, options=options)
+    return GraphView(graph=drawable.graph, drawing=drawable.drawing, options=options, parameters=drawable.parameters)
 
 
 def to_dot(obj: Any, **options: Any) -> str:
@@ -85,48 +85,80 @@ def code(obj: Any) -> CodeView:
 
 
 def compare_view(
-    traced: Captured, scripted: Captured | None, *, scripting_error: str = "", depth: int | None = None
+    traced: Captured | None,
+    scripted: Captured | None,
+    *,
+    scripting_error: str = "",
+    trace_error: str = "",
+    depth: int | None = None,
+    method: str = "forward",
 ) -> CompareView:
     """A trace and a script of one model side by side, marking what the trace lost.
 
-    Every ``prim::If``/``prim::Loop`` the script has and the trace does not is marked *lost*
-    (red) on the scripted graph and on its line of code; operations found on one side only
-    are marked orange (script) or blue (trace).
+    Every ``prim::If``/``prim::Loop`` of the user's code that the script has, the trace does not,
+    and that depends on the inputs is marked *lost* (red) on the scripted graph and on its line of
+    code; the ones library code or the module's settings decide are marked as script-only
+    (orange), like operations found on the script side only; blue marks the trace's own.
 
     Args:
-        traced: the trace (:func:`toolkit.capture.trace`).
+        traced: the trace (:func:`toolkit.capture.trace`), or ``None`` when tracing failed.
         scripted: the script, or ``None`` when scripting failed.
-        scripting_error: why scripting failed; shown instead of the script.
+        scripting_error, trace_error: why that side failed; shown in its place.
         depth: collapse module clusters nested deeper than this on both sides.
+        method: the method drawn on both sides.
+
+    Raises:
+        ViewOptionError: neither side was built (nothing to draw), or a bad ``depth``.
     """
-    options = GraphOptions.from_keywords(depth=depth).dot
-    traced_graph = as_graph(traced)
+    options = GraphOptions.from_keywords(depth=depth, method=method).dot
+    if traced is None:
+        if scripted is None:
+            raise ViewOptionError(
+                f"compare_view needs a trace or a script; both failed ({trace_error or scripting_error})."
+                " Fix: pass the toolkit.trace or toolkit.script result that worked."
+            )
+        return _one_side(scripted, options, method, trace_error=trace_error)
     if scripted is None:
-        return CompareView(
-            name=traced_graph.module_type or traced_graph.name,
-            diff=diff_graphs(traced_graph, traced_graph),
-            traced=make_graph_view(traced_graph, options),
-            scripted=None,
-            traced_code=code(traced),
-            scripted_code=None,
-            scripting_error=scripting_error,
-        )
-    scripted_graph = as_graph(scripted)
+        return _one_side(traced, options, method, scripting_error=scripting_error)
+    traced_graph = as_graph(traced, method=method)
+    scripted_graph = as_graph(scripted, method=method)
     diff = diff_graphs(traced_graph, scripted_graph)
+    user_lost = diff.user_losses
     script_marks = {node_id: ("only-script",) for node_id in diff.only_in_script}
-    script_marks.update({n.id: ("lost",) for n in diff.lost_control_flow})
+    script_marks.update({n.id: ("lost",) for n in user_lost})
     trace_marks = {node_id: ("only-trace",) for node_id in diff.only_in_trace}
     return CompareView(
         name=scripted_graph.module_type or scripted_graph.name,
         diff=diff,
         traced=make_graph_view(traced_graph, options, trace_marks),
         scripted=make_graph_view(scripted_graph, options, script_marks),
-        traced_code=code(traced),
-        scripted_code=CodeView(
-            name=scripted_graph.name,
-            sections=code_sections(scripted.module, graph=scripted_graph, lost=diff.lost_control_flow),
-        ),
+        traced_code=_code_of(traced, traced_graph, (), method),
+        scripted_code=_code_of(scripted, scripted_graph, user_lost, method),
     )
+
+
+def _one_side(
+    built: Captured, options: DotOptions, method: str, *, trace_error: str = "", scripting_error: str = ""
+) -> CompareView:
+    """The compare view of the one side that was built, the other shown as its error."""
+    graph = as_graph(built, method=method)
+    view = make_graph_view(graph, options)
+    is_trace = built.how == "traced"
+    return CompareView(
+        name=graph.module_type or graph.name,
+        diff=diff_graphs(graph, graph),
+        traced=view if is_trace else None,
+        scripted=None if is_trace else view,
+        traced_code=_code_of(built, graph, (), method) if is_trace else CodeView(name=graph.name, sections=()),
+        scripted_code=None if is_trace else _code_of(built, graph, (), method),
+        scripting_error=scripting_error,
+        trace_error=trace_error,
+    )
+
+
+def _code_of(captured: Captured, graph: Graph, lost: tuple[Node, ...], method: str) -> CodeView:
+    """``captured``'s TorchScript code, ``method`` first, ``lost`` marked on its lines."""
+    return CodeView(name=graph.name, sections=code_sections(captured.module, graph=graph, lost=lost, method=method))
 
 
 def export_compare_view(
@@ -160,7 +192,7 @@ def export_compare_view(
 
     script_marks: dict[str, tuple[str, ...]] = {}
     if scripted_graph is not None:
-        lost = {n.id for n in diff.lost_control_flow} if diff is not None else set()
+        lost = {n.id for n in diff.user_losses} if diff is not None else set()
         refused = _refused_here(scripted_graph, export_failure)
         for n in scripted_graph.walk():
             marks = (("lost",) if n.id in lost else ()) + (("needs-cond",) if n.id in refused else ())
@@ -186,7 +218,7 @@ def export_compare_view(
         scripted_code=CodeView(
             name=scripted_graph.name,
             sections=code_sections(
-                scripted.module, graph=scripted_graph, lost=diff.lost_control_flow if diff is not None else ()
+                scripted.module, graph=scripted_graph, lost=diff.user_losses if diff is not None else ()
             ),
         ) if scripted is not None and scripted_graph is not None else None,
         exported_code=CodeView(

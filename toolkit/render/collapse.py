@@ -1,8 +1,9 @@
 """Which clusters of a drawing are open, decided once, for every writer to read.
 
 A drawing holds every box; what is shown depends on the options: module clusters deeper than
-``depth`` close into one box, ``expanded`` and ``collapsed`` override that per cluster, and a
-widget may also close ``prim::If``/``prim::Loop`` clusters and fold runs of identical repeats.
+``depth`` close into one box, ``expanded`` and ``collapsed`` override that per cluster, a
+view may also close ``prim::If``/``prim::Loop`` clusters, and folds (runs of identical repeats,
+library control flow with its checks) stay one box until opened.
 The DOT writer, the box counts and the widget's first depth all need the same answer, so it is
 computed here once per (drawing, options) instead of by each of them (micrograd keeps walking
 apart from drawing the same way). The browser resolves the same rule on its side, for states
@@ -31,10 +32,12 @@ class Collapse:
     Attributes:
         drawing: what is drawn.
         options: depth, expanded and collapsed keys.
-        folds: runs of repeats that stay one box until their key is in ``options.expanded``
-            (the widget's; the static views pass none).
+        folds: runs of repeats and library control flow (:mod:`toolkit.render.folds`) that
+            stay one box until their key is in ``options.expanded`` (library folds also open
+            with ``options.internals``).
         closes_control_flow: whether ``if``/``loop`` cluster keys in ``options.collapsed`` close
-            (the widget's behaviour; the static views close module clusters only).
+            (the widget's rule, which :class:`~toolkit.render.display.GraphView` follows too;
+            ``False`` closes module clusters only).
     """
 
     drawing: Drawing
@@ -50,10 +53,37 @@ class Collapse:
     def _fold_of(self) -> dict[str, Fold]:
         return {member: fold for fold in self.folds for member in fold.members}
 
+    @cached_property
+    def _box_fold(self) -> dict[str, Fold]:
+        """Boxes a fold takes besides its members' contents (a library fold's plumbing)."""
+        return {box: fold for fold in self.folds for box in fold.boxes}
+
+    def fold_is_closed(self, fold: Fold) -> bool:
+        """Whether ``fold`` is drawn as one box by its own rule (its enclosing boxes aside)."""
+        if fold.key in self.options.expanded:
+            return False
+        if fold.kind == "library":
+            return not self.options.internals
+        return self.options.fold_repeats
+
+    @cached_property
+    def _single_box(self) -> frozenset[str]:
+        """Module clusters holding exactly one box and no cluster: closing one saves nothing and
+        hides the op (``conv1 (Conv2d)`` as ``1 node`` instead of ``_convolution``), so depth
+        leaves them open; an explicit ``collapsed`` still closes them."""
+        boxes: dict[str, int] = {}
+        for n in self.drawing.nodes:
+            boxes[n.cluster] = boxes.get(n.cluster, 0) + 1
+        parents = {c.parent for c in self.drawing.clusters}
+        return frozenset(
+            c.key for c in self.drawing.clusters if c.kind == "module" and boxes.get(c.key) == 1 and c.key not in parents
+        )
+
     def closes_itself(self, cluster: Cluster) -> bool:
         """Whether ``cluster`` is drawn as one box by its own rule (its ancestors aside)."""
         if cluster.kind == "module":
             deep = self.options.depth is not None and cluster.module_depth > self.options.depth
+            deep = deep and cluster.key not in self._single_box
             return cluster.key in self.options.collapsed or (deep and cluster.key not in self.options.expanded)
         return self.closes_control_flow and cluster.kind in CONTROL_FLOW_KINDS and cluster.key in self.options.collapsed
 
@@ -67,7 +97,7 @@ class Collapse:
                 found = resolve(c.parent)  # an outer box wins
                 if found is None:
                     fold = self._fold_of.get(key)
-                    if fold is not None and fold.key not in self.options.expanded:
+                    if fold is not None and self.fold_is_closed(fold):
                         found = fold.key
                     elif self.closes_itself(c):
                         found = key
@@ -85,7 +115,14 @@ class Collapse:
     @cached_property
     def representatives(self) -> dict[str, str]:
         """Box id -> the id drawn for it: itself, or the closed cluster or fold holding it."""
-        return {n.id: self._closer[n.cluster] or n.id for n in self.drawing.nodes}
+        closer, box_fold = self._closer, self._box_fold
+        reps: dict[str, str] = {}
+        for n in self.drawing.nodes:
+            found = closer[n.cluster]
+            if found is None and n.id in box_fold and self.fold_is_closed(box_fold[n.id]):
+                found = box_fold[n.id].key
+            reps[n.id] = found or n.id
+        return reps
 
     @cached_property
     def closing_modules(self) -> tuple[str, ...]:

@@ -21,9 +21,11 @@ from toolkit.errors import MissingDependencyError
 from toolkit.ir.model import Graph, Node, NodeKind
 from toolkit.render.code import code_html, numbered_text
 from toolkit.render.collapse import Collapse
-from toolkit.render.dot import write_dot
+from toolkit.render.dot import assemble_dot, dot_statements
 from toolkit.render.drawing import Drawing, build_drawing
+from toolkit.render.folds import Fold, all_folds
 from toolkit.render.mime import filter_bundle
+from toolkit.render.opening import level_name, open_options
 from toolkit.render.options import DotOptions
 from toolkit.render.svg import dot_to_svg
 
@@ -34,40 +36,67 @@ __all__ = ["CodeSection", "CodeView", "CompareView", "GraphView"]
 class GraphView:
     """A drawn TorchScript graph.
 
+    It draws what the live widget would show for the same options: identical repeats and
+    library control flow folded (:mod:`toolkit.render.folds`), and, when the caller chose no
+    depth or expansion (``options.auto``), opened where the widget opens
+    (:func:`toolkit.render.opening.open_options`), so a saved notebook's picture is the view
+    the student saw, and ``dot`` never lays out a fully expanded GPT-2 by default.
+
     Attributes:
         graph: the IR graph drawn.
         drawing: the drawing (plain data) built from it.
-        options: how it is drawn (depth, expanded and collapsed clusters, ...).
+        options: how it is drawn (depth, expanded and collapsed clusters, ...); never ``auto``
+            once built (an auto opening is settled here).
+        notice: why the view opened the way it did (empty when it opened as asked).
+        folds: every fold of the drawing (identical repeats, then library control flow); found
+            from the drawing when not given.
+        parameters: ``qualified name -> (dtype, shape text)`` of the module's parameters and
+            buffers, for the widget's details (empty when the view has no module).
     """
 
     graph: Graph
     drawing: Drawing
     options: DotOptions = field(default_factory=DotOptions)
+    notice: str = ""
+    parameters: Mapping[str, tuple[str, str]] = field(default_factory=dict, compare=False)
+    folds: tuple[Fold, ...] = field(default=(), compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # Folds belong to the drawing: found once, and carried by dataclasses.replace(view, options=...).
+        if not self.folds:
+            object.__setattr__(self, "folds", all_folds(self.drawing))
+        if self.options.auto:
+            options, notice = open_options(self.drawing, self.options, self.folds)
+            object.__setattr__(self, "options", options)
+            object.__setattr__(self, "notice", self.notice or notice)
 
     @cached_property
     def collapse(self) -> Collapse:
-        """Which clusters ``options`` open and close, for every writer below."""
-        return Collapse(self.drawing, self.options)
+        """Which clusters ``options`` open and close (the widget's rule), for every writer below."""
+        return Collapse(self.drawing, self.options, folds=self.folds, closes_control_flow=True)
 
     @cached_property
     def dot(self) -> str:
         """The DOT source."""
-        return write_dot(self.drawing, self.options, collapse=self.collapse)
+        return assemble_dot(dot_statements(self.drawing, self.options, folds=self.folds), self.collapse).dot
 
     def svg(self) -> str:
         """The laid-out SVG; raises :class:`MissingDependencyError` without Graphviz."""
         return dot_to_svg(self.dot)
 
     def visible_node_count(self) -> int:
-        """Nodes drawn as themselves, plus one box per outermost collapsed module."""
+        """Boxes drawn: nodes drawn as themselves, plus one per outermost closed module or fold."""
         return self.collapse.drawn_count
 
     def summary(self) -> str:
+        """One line: boxes drawn (the count the widget shows), how it opened, control flow."""
         control = sum(1 for n in self.graph.walk() if n.kind.is_control_flow)
-        collapsed = len(self.collapse.closing_modules)
-        parts = [f"{self.visible_node_count()} nodes drawn"]
-        if collapsed:
-            parts.append(f"{collapsed} module(s) collapsed")
+        drawn, every = self.visible_node_count(), len(self.drawing.nodes)
+        parts = [f"{drawn} nodes drawn"]
+        if drawn < every:
+            depth = self.options.depth
+            how = f"depth {level_name(depth)}" if depth is not None else "repeats and library code folded"
+            parts[0] += f" ({how}; {every} with everything open)"
         if control:
             parts.append(f"{control} prim::If/prim::Loop")
         return f"<GraphView {self.graph.name} ({self.graph.origin.value}): {', '.join(parts)}>"
@@ -122,17 +151,26 @@ class CodeView:
 
 @dataclass(frozen=True)
 class CompareView:
-    """Trace and script side by side, with what the trace lost marked on both."""
+    """Trace and script side by side, with what the trace lost marked on both.
+
+    Either side may be missing, shown as why it could not be built: ``traced`` is ``None`` (with
+    ``trace_error``) when tracing failed on a model that runs eagerly, ``scripted`` is ``None``
+    (with ``scripting_error``) when scripting failed. ``diff`` then compares the side that was
+    built with itself (nothing lost), so every reader of it keeps working.
+    """
 
     name: str
     diff: GraphDiff
-    traced: GraphView
+    traced: GraphView | None
     scripted: GraphView | None
     traced_code: CodeView
     scripted_code: CodeView | None
     scripting_error: str = ""
+    trace_error: str = ""
 
     def summary(self) -> str:
+        if self.traced is None:
+            return f"{self.name}: tracing failed ({self.trace_error}); showing the script only."
         if self.scripted is None:
             return f"{self.name}: scripting failed ({self.scripting_error}); showing the trace only."
         return self.diff.summary()
@@ -144,30 +182,36 @@ class CompareView:
             except MissingDependencyError as exc:
                 return f"<pre>{html.escape(str(exc))}</pre>"
 
-        left = svg_or_note(self.traced) + self.traced_code.html()
-        if self.scripted is not None and self.scripted_code is not None:
-            right = svg_or_note(self.scripted) + self.scripted_code.html()
-        else:
-            right = f"<pre>{html.escape(self.scripting_error)}</pre>"
+        def side(view: GraphView | None, code: CodeView | None, error: str) -> str:
+            if view is None or code is None:
+                return f"<pre style='white-space:pre-wrap'>{html.escape(error)}</pre>"
+            return svg_or_note(view) + code.html()
+
         legend = (
             "<span style='background:#ffd6d6;padding:0 4px'>lost by the trace</span> "
             "<span style='background:#ffe3c2;padding:0 4px'>only in the script</span> "
             "<span style='background:#d6ecff;padding:0 4px'>only in the trace</span>"
         )
+        # The summary never pushes the graphs out of sight: a long one scrolls in its own box.
         return (
-            f"<div class='tst-compare'><div style='font:12px sans-serif;margin:4px 0'>"
-            f"<b>{html.escape(self.name)}</b>: {html.escape(self.summary())}<br>{legend}</div>"
+            "<div class='tst-compare'><div style='font:12px sans-serif;margin:4px 0'>"
+            f"<div class='tst-compare-summary' style='max-height:9em;overflow:auto;white-space:pre-wrap'>"
+            f"<b>{html.escape(self.name)}</b>: {html.escape(self.summary())}</div>{legend}</div>"
             "<table style='width:100%;table-layout:fixed'><tr>"
             "<th style='text-align:left'>torch.jit.trace</th><th style='text-align:left'>torch.jit.script</th></tr>"
-            f"<tr><td style='vertical-align:top;overflow:auto;text-align:left'>{left}</td>"
-            f"<td style='vertical-align:top;overflow:auto;text-align:left'>{right}</td></tr></table></div>"
+            "<tr><td style='vertical-align:top;overflow:auto;text-align:left'>"
+            f"{side(self.traced, self.traced_code, self.trace_error)}</td>"
+            "<td style='vertical-align:top;overflow:auto;text-align:left'>"
+            f"{side(self.scripted, self.scripted_code, self.scripting_error)}</td></tr></table></div>"
         )
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, Any]:
         return filter_bundle({"text/html": self.html(), "text/plain": self.summary()}, include, exclude)
 
     def __repr__(self) -> str:
-        return f"<CompareView {self.name}: {len(self.diff.lost_control_flow)} lost control-flow node(s)>"
+        if self.traced is None:
+            return f"<CompareView {self.name}: script only (tracing failed)>"
+        return f"<CompareView {self.name}: {len(self.diff.user_losses)} lost control-flow node(s) in your code>"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -177,8 +221,10 @@ class CompareView:
 _CONTROL_LINE = {NodeKind.IF: re.compile(r"^\s*if\b"), NodeKind.LOOP: re.compile(r"^\s*(for|while)\b")}
 
 
-def code_sections(obj: Any, *, graph: Graph | None = None, lost: Iterable[Node] = ()) -> tuple[CodeSection, ...]:
-    """The ``forward`` code of ``obj`` and of each submodule with its own code.
+def code_sections(
+    obj: Any, *, graph: Graph | None = None, lost: Iterable[Node] = (), method: str = "forward"
+) -> tuple[CodeSection, ...]:
+    """The ``method`` code of ``obj`` (``forward`` by default) and the ``forward`` of each submodule with its own code.
 
     Lost control-flow nodes are marked on the ``if``/``for`` line of their module's code.
     TorchScript prints control flow in source order, so within one module the k-th
@@ -192,7 +238,8 @@ def code_sections(obj: Any, *, graph: Graph | None = None, lost: Iterable[Node] 
     sections: list[CodeSection] = []
     modules = list(obj.named_modules()) if hasattr(obj, "named_modules") else [("", obj)]
     for path_text, module in modules:
-        text = _forward_code(module)
+        shown = method if not path_text else "forward"
+        text = _forward_code(module) if shown == "forward" else _forward_code(getattr(module, shown, None))
         if not text:
             continue
         path = tuple(p for p in path_text.split(".") if p)
@@ -201,7 +248,7 @@ def code_sections(obj: Any, *, graph: Graph | None = None, lost: Iterable[Node] 
             title = cast(str, module.name)
         else:
             type_name = getattr(module, "original_name", type(module).__name__)
-            title = f"{path_text} ({type_name}).forward" if path_text else f"{type_name}.forward"
+            title = f"{path_text} ({type_name}).forward" if path_text else f"{type_name}.{shown}"
         marks = _control_marks(text, control_by_scope.get(path, []), lost_ids)
         sections.append(CodeSection(title=title, path=path, text=text, marks=marks))
     return tuple(sections)

@@ -10,6 +10,12 @@ table. Assembling a DOT document is then only choosing and ordering those statem
 
 DOT ids are stable: boxes keep their IR ids (``n4.b0.n2``), clusters are numbered in first
 appearance order, and SVG elements carry ``id`` and ``class`` attributes the widget uses.
+
+What the statements say besides the boxes: every box, cluster and edge has a ``tooltip`` in a
+student's words (the SVG's hover, :mod:`toolkit.render.svg`); each ``if`` leads from its
+condition into its blocks with dashed edges, so it reads top to bottom; a legend node explains
+the colours the drawing uses (:mod:`toolkit.render.legend`); and a large drawing leaves its edge
+labels out, since they dominate the layout time, saying so in the legend.
 """
 
 from __future__ import annotations
@@ -21,6 +27,8 @@ from typing import Any, Mapping, Sequence
 from toolkit.render.collapse import CONTROL_FLOW_KINDS, Collapse
 from toolkit.render.drawing import Box, Cluster, Drawing, Edge
 from toolkit.render.folds import Fold
+from toolkit.render.legend import BOX_SWATCHES, EDGE_SWATCHES, legend_statement
+from toolkit.render.opening import LARGE_BOXES, count_boxes
 from toolkit.render.options import DotOptions
 from toolkit.words import plural
 
@@ -34,6 +42,7 @@ _BOX_STYLE = {
     "loop": 'shape=hexagon style=filled fillcolor="#e3f6ec" color="#2e8b57"',
     "input": 'shape=oval style=filled fillcolor="#ffffff" color="#333333"',
     "output": 'shape=oval style=filled fillcolor="#ffffff" color="#333333"',
+    "join": 'shape=point width=0.12 color="#b58900"',
 }
 _CLOSED_STYLE = {
     "module": 'shape=box3d style=filled fillcolor="#dde7f3" color="#4a6fa5"',
@@ -49,20 +58,23 @@ _CLUSTER_STYLE = {
     "loop": 'style="dashed,rounded" color="#2e8b57" fontcolor="#2e8b57"',
     "body": 'style="rounded" color="#9fd3b5" fontcolor="#2e8b57"',
 }
+_MARK_EXTRA = {
+    "lost": "penwidth=2",
+    "only-script": "penwidth=2",
+    "only-trace": "penwidth=2",
+    "kept": "penwidth=2",
+    "needs-cond": "penwidth=2",
+    "highlight": "penwidth=3",
+    "target-none": 'fontcolor="#888888"',
+}
+# A marked box is painted with its legend swatch (toolkit.render.legend), so picture and key agree.
 _BOX_MARK_STYLE = {
-    "lost": 'fillcolor="#ffd6d6" color="#c0392b" penwidth=2',
-    "only-script": 'fillcolor="#ffe3c2" color="#d35400" penwidth=2',
-    "only-trace": 'fillcolor="#d6ecff" color="#1f6fb2" penwidth=2',
-    "kept": 'fillcolor="#d8f3dc" color="#2d6a4f" penwidth=2',
-    "needs-cond": 'fillcolor="#e4dcf5" color="#6a4c93" penwidth=2',
-    "highlight": 'fillcolor="#fff59d" color="#f57f17" penwidth=3',
-    "target-accelerator": 'fillcolor="#d8f3dc" color="#2d6a4f"',
-    "target-cpu": 'fillcolor="#fde2c8" color="#b5651d"',
-    "target-both": 'fillcolor="#e4dcf5" color="#6a4c93"',
-    "target-none": 'fillcolor="#eeeeee" color="#aaaaaa" fontcolor="#888888"',
+    mark: f'fillcolor="{s.fill}" color="{s.line}"' + (f" {_MARK_EXTRA[mark]}" if mark in _MARK_EXTRA else "")
+    for mark, s in BOX_SWATCHES.items()
 }
 _EDGE_MARK_STYLE = {
-    "transfer": 'color="#c0392b" fontcolor="#c0392b" penwidth=2 style=bold',
+    "transfer": f'color="{EDGE_SWATCHES["transfer"].line}" fontcolor="{EDGE_SWATCHES["transfer"].line}" penwidth=2 style=bold',
+    "boundary": f'color="{EDGE_SWATCHES["boundary"].line}" style=dashed',
 }
 _CLUSTER_MARK_STYLE = {
     "lost": 'color="#c0392b" penwidth=2 bgcolor="#fff0f0"',
@@ -78,12 +90,14 @@ class DotStatements:
     """Every DOT statement a drawing can need, whatever is open.
 
     Attributes:
-        head: the ``digraph`` line and the graph/node/edge defaults (rankdir included).
+        head: the ``digraph`` line and the graph/node/edge defaults (rankdir included), then the
+            legend node when the drawing has something to explain (coloured marks, thinned labels).
         boxes: box id -> its statement when drawn as itself.
         closed: cluster or fold key -> ``(where it sits, its statement when drawn as one box)``.
         clusters: cluster key -> ``(subgraph line, graph attribute line)`` when drawn open.
         refs: box id or closed key -> its quoted DOT id, for edge statements.
-        edges: ``(source id, target id, attribute text)`` per drawing edge, in order.
+        edges: ``(source id, target id, attribute text)`` per drawing edge, in order, then the
+            dashed edges from each ``if`` condition into its blocks (between drawing box ids too).
         more: the note drawn when a limit cuts the drawing short: the text before and after the
             number of boxes left out; empty without a limit.
     """
@@ -120,9 +134,21 @@ class AssembledDot:
 
 
 def dot_statements(
-    drawing: Drawing, options: DotOptions = DotOptions(), *, folds: Sequence[Fold] = (), limit: int | None = None
+    drawing: Drawing,
+    options: DotOptions = DotOptions(),
+    *,
+    folds: Sequence[Fold] = (),
+    limit: int | None = None,
+    thin_labels: bool | None = None,
 ) -> DotStatements:
-    """The statement table of ``drawing`` for ``options``' rankdir and edge labels."""
+    """The statement table of ``drawing`` for ``options``' rankdir and edge labels.
+
+    ``thin_labels``: leave out the edge labels that only give a shape (see :func:`_labelled_edges`);
+    ``None`` does so when ``options`` draw more than :data:`~toolkit.render.opening.LARGE_BOXES`
+    boxes (counted as :func:`~toolkit.render.opening.count_boxes` does). The widget, whose
+    statements serve every state a student clicks into, may pass
+    ``thin_labels=opening.is_large(drawing)`` so a fully expanded state stays quick to lay out.
+    """
     inside = _box_counts(drawing)
     closed: dict[str, tuple[str, str]] = {
         c.key: (c.parent, _closed_cluster_stmt(c, inside[c.key]))
@@ -130,23 +156,38 @@ def dot_statements(
         if c.kind == "module" or c.kind in CONTROL_FLOW_KINDS
     }
     for fold in folds:
-        closed[fold.key] = (fold.parent, _fold_stmt(fold, sum(inside[m] for m in fold.members)))
+        closed[fold.key] = (fold.parent, _fold_stmt(fold, sum(inside[m] for m in fold.members) + len(fold.boxes)))
     index = {c.key: i for i, c in enumerate(drawing.clusters)}
+    titles = {n.id: n.label[0] if n.label else n.id for n in drawing.nodes}
+    by_key = {c.key: c for c in drawing.clusters}
+    drawn = count_boxes(drawing, options, folds)
+    thin = drawn > LARGE_BOXES if thin_labels is None else thin_labels
+    labelled = _labelled_edges(drawing, thin=thin) if options.edge_labels else frozenset()
+    thinned = options.edge_labels and len(labelled) < sum(1 for e in drawing.edges if e.label)
+    legend = legend_statement(
+        (m for n in drawing.nodes for m in n.marks),
+        (m for e in drawing.edges for m in e.marks),
+        notes=(THINNED_NOTE,) if thinned else (),
+    )
     return DotStatements(
         head=(
             f'digraph "{_esc(drawing.name)}" {{',
             f"{_INDENT}graph [rankdir={options.rankdir} fontname=Helvetica fontsize=11 nodesep=0.25 ranksep=0.3 newrank=true];",
             f'{_INDENT}node [fontname=Helvetica fontsize=10 height=0.3 margin="0.08,0.03"];',
             f'{_INDENT}edge [fontname=Helvetica fontsize=8 color="#666666" arrowsize=0.6];',
+            *((_INDENT + legend,) if legend else ()),
         ),
         boxes={n.id: _box_stmt(n) for n in drawing.nodes},
         closed=closed,
-        clusters={c.key: _cluster_lines(c, index[c.key]) for c in drawing.clusters},
+        clusters={c.key: _cluster_lines(c, index[c.key], by_key, inside[c.key]) for c in drawing.clusters},
         refs={key: f'"{_esc(key)}"' for key in [*(n.id for n in drawing.nodes), *closed]},
-        edges=tuple((e.src, e.dst, _edge_attrs(e, edge_labels=options.edge_labels)) for e in drawing.edges),
+        edges=tuple(
+            (e.src, e.dst, _edge_attrs(e, titles, edge_labels=i in labelled)) for i, e in enumerate(drawing.edges)
+        ) + _branch_entries(drawing, by_key),
         more=() if limit is None else (
             f'{_INDENT}"__more__" [label="… ',
             f' more boxes not drawn (limit {limit})" id="node:__more__" class="node-more" shape=note'
+            f' tooltip="only the first {limit} boxes are drawn: close modules or lower the depth to see the rest"'
             ' style=filled fillcolor="#fff8e1" color="#b58900"];',
         ),
     )
@@ -244,35 +285,131 @@ def _box_stmt(n: Box) -> str:
 
 def _closed_cluster_stmt(c: Cluster, count: int) -> str:
     classes = "node-collapsed" if c.kind == "module" else f"node-collapsed node-collapsed-{c.kind}"
+    tooltip = f"{c.label}\n{_KIND_WORDS.get(c.kind, c.kind)}; {plural(count, 'node')}, drawn closed as one box"
     return (
-        f'"{_esc(c.key)}" [label="{_esc(_fit(c.label))}\\n{plural(count, "node")}" tooltip="collapsed: {_esc(c.label)}"'
+        f'"{_esc(c.key)}" [label="{_esc(_fit(c.label))}\\n{plural(count, "node")}" tooltip="{_esc(tooltip)}"'
         f' id="node:{_esc(c.key)}" class="{classes}" {_CLOSED_STYLE[c.kind]}];'
     )
 
 
 def _fold_stmt(fold: Fold, count: int) -> str:
     size = len(fold.members)
-    what = f"{fold.type_name} ×{size}" if fold.type_name else f"×{size}"
-    tooltip = f"{size} identical blocks folded ({plural(count, 'node')}): click to open"
+    if fold.kind == "library":
+        lines = (fold.label, plural(count, "node"))
+        tooltip = (
+            f"library code folded ({plural(size, 'if/loop block')}, {plural(count, 'node')}):"
+            " click to open, or turn on internals"
+        )
+        classes = "node-fold node-library"
+    else:
+        lines = (fold.label, f"{fold.type_name} ×{size}" if fold.type_name else f"×{size}")
+        tooltip = f"{size} identical blocks folded ({plural(count, 'node')}): click to open"
+        classes = "node-fold"
+    label = "\\n".join(_esc(_fit(line)) for line in lines)
     return (
-        f'"{_esc(fold.key)}" [label="{_esc(_fit(fold.label))}\\n{_esc(what)}" tooltip="{_esc(tooltip)}"'
-        f' id="node:{_esc(fold.key)}" class="node-fold" {_CLOSED_STYLE["fold"]}];'
+        f'"{_esc(fold.key)}" [label="{label}" tooltip="{_esc(tooltip)}"'
+        f' id="node:{_esc(fold.key)}" class="{classes}" {_CLOSED_STYLE["fold"]}];'
     )
 
 
-def _cluster_lines(c: Cluster, index: int) -> tuple[str, str]:
+# What a cluster is, in a student's words, for its hover text.
+_KIND_WORDS = {
+    "module": "a module",
+    "if": "an if: its condition picks the then or the else block",
+    "loop": "a loop: its body runs once per iteration",
+    "then": "the block that runs when the condition is true",
+    "else": "the block that runs when the condition is false",
+    "body": "a block of the loop",
+}
+
+
+def _cluster_lines(c: Cluster, index: int, clusters: Mapping[str, Cluster], count: int) -> tuple[str, str]:
+    what = _KIND_WORDS.get(c.kind, c.kind)
+    owner = clusters[c.parent].label if c.kind in ("then", "else", "body") and c.parent in clusters else ""
+    tooltip = f"{c.label}{f' of {owner}' if owner else ''}\n{what}; {plural(count, 'node')}"
     return (
         f"subgraph cluster_{index} {{",
-        f'graph [label="{_esc(_fit(c.label))}" id="cluster:{_esc(c.key)}" class="{_classes("cluster-" + c.kind, c.marks)}"'
+        f'graph [label="{_esc(_fit(c.label))}" id="cluster:{_esc(c.key)}"'
+        f' class="{_classes("cluster-" + c.kind, c.marks)}" tooltip="{_esc(tooltip)}"'
         f" fontsize=10 labeljust=l {_CLUSTER_STYLE.get(c.kind, '')} {_styles(_CLUSTER_MARK_STYLE, c.marks)}];",
     )
 
 
-def _edge_attrs(e: Edge, *, edge_labels: bool) -> str:
+def _edge_attrs(e: Edge, titles: Mapping[str, str], *, edge_labels: bool) -> str:
     attrs = [f'label="{_esc(_fit(e.label))}"'] if edge_labels and e.label else []
+    attrs.append(f'tooltip="{_esc(_edge_tooltip(e, titles))}"')
     attrs += [_EDGE_MARK_STYLE[m] for m in e.marks if m in _EDGE_MARK_STYLE]
     attrs += [f'class="{_esc(" ".join(e.marks))}"'] if e.marks else []
-    return f" [{' '.join(attrs)}]" if attrs else ""
+    return f" [{' '.join(attrs)}]"
+
+
+THINNED_NOTE = (
+    f"more than {LARGE_BOXES} boxes, so edges are not labelled (labels would slow the layout about 5×):"
+    " hover an edge for its shape"
+)
+
+
+def _labelled_edges(drawing: Drawing, *, thin: bool) -> frozenset[int]:
+    """Indices of the edges whose label is written: all of them, or with ``thin`` the marked ones.
+
+    Graphviz lays out each edge label as a node of its own, and their cost grows faster than
+    their number: ``dot`` spends about 5× the CPU time on a traced 8-block GPT-2 (534 boxes)
+    with its 589 labels than without, and no less with only the 270 labels whose shape changes
+    (``bench/dot_labels.py``). So a thinned drawing keeps only the labels that say something
+    other than a shape: those of marked edges (a copy between devices, with its bytes). Every
+    edge's tooltip still carries its shape.
+    """
+    return frozenset(i for i, e in enumerate(drawing.edges) if e.label and (e.marks or not thin))
+
+
+def _edge_tooltip(e: Edge, titles: Mapping[str, str]) -> str:
+    """``producer → consumer``, then what flows: the shape, or the transfer's direction and bytes."""
+    ends = f"{_fit(titles.get(e.src, e.src))} → {_fit(titles.get(e.dst, e.dst))}"
+    return f"{ends}\n{e.label}" if e.label else ends
+
+
+_FLOW_EDGE = 'style=dashed color="#b58900" arrowsize=0.5'
+
+
+def _branch_entries(drawing: Drawing, clusters: Mapping[str, Cluster]) -> tuple[tuple[str, str, str], ...]:
+    """A dashed edge from each ``if``'s condition to the first boxes of its then and else blocks.
+
+    Without them nothing ties the condition to its blocks (their boxes read the data the
+    condition was computed from, not the condition), so ``dot`` ranks the diamond wherever
+    its own input puts it, often below the else block. With them the condition is drawn
+    first, both blocks start on the row below it, side by side. They come after every data
+    edge, so a data edge between the same two boxes keeps its own attributes.
+
+    A block with no box of its own (``return x``) leads straight into the ``if``'s join box,
+    when the drawing has one (a ``join`` box in the ``if`` cluster, where both blocks' results
+    meet), so both ways through the ``if`` are drawn.
+    """
+    decisions = {n.cluster: n.id for n in drawing.nodes if n.kind == "if" and n.cluster in clusters}
+    joins = {n.cluster: n.id for n in drawing.nodes if n.kind == "join" and n.cluster in decisions}
+    branch_of: dict[str, str] = {}  # box id -> the then/else cluster holding it (at any depth)
+    for n in drawing.nodes:
+        key = n.cluster
+        while key and clusters[key].kind not in ("then", "else"):
+            key = clusters[key].parent
+        if key and clusters[key].parent in decisions:
+            branch_of[n.id] = key
+    fed_inside = {e.dst for e in drawing.edges if e.dst in branch_of and branch_of.get(e.src) == branch_of[e.dst]}
+    entries = []
+
+    def lead(block: Cluster, into: str) -> None:
+        condition = clusters[block.parent].label
+        tooltip = f"{condition}: {block.kind} block ({_KIND_WORDS[block.kind].removeprefix('the block that ')})"
+        entries.append((decisions[block.parent], into, f' [{_FLOW_EDGE} tooltip="{_esc(tooltip)}" class="flow"]'))
+
+    for n in drawing.nodes:
+        branch = branch_of.get(n.id)
+        if branch is not None and n.id not in fed_inside:
+            lead(clusters[branch], n.id)
+    filled = set(branch_of.values())
+    for c in drawing.clusters:
+        if c.kind in ("then", "else") and c.parent in joins and c.key not in filled:
+            lead(c, joins[c.parent])
+    return tuple(entries)
 
 
 _LABEL_CHARS = 160

@@ -11,9 +11,9 @@ whether a widget can show it). Nothing after this step asks what the object was.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import singledispatch
-from typing import Any
+from typing import Any, Mapping
 
 import torch
 
@@ -26,7 +26,7 @@ from toolkit.render.options import GraphOptions
 from toolkit.render.partition_drawing import partition_drawing
 from toolkit.render.pipeline_drawing import is_pipeline, pipeline_drawing
 
-__all__ = ["Drawable", "as_graph", "to_drawable", "torch_object"]
+__all__ = ["Drawable", "as_graph", "parameter_table", "to_drawable", "torch_object"]
 
 
 @dataclass(frozen=True)
@@ -40,12 +40,16 @@ class Drawable:
             graph, or ``None`` for the graph's own code.
         is_interactive: whether every box is an IR node a widget can select (not so for a
             pipeline drawn per op call, nor for a partitioned model's placement picture).
+        parameters: ``qualified name -> (dtype, shape text)`` of the module's parameters and
+            buffers (``layer1.0.conv1.weight -> ("float32", "64×64×1×1")``): the graph's
+            ``GetAttr`` values carry no shape, the module does.
     """
 
     graph: Graph
     drawing: Drawing
     code_owner: Any = None
     is_interactive: bool = True
+    parameters: Mapping[str, tuple[str, str]] = field(default_factory=dict)
 
 
 @singledispatch
@@ -106,4 +110,17 @@ def _traced_or_scripted(obj: Any, options: GraphOptions) -> Drawable:
     graph = as_graph(obj, method=options.method, inlined=options.inlined)
     target = torch_object(obj)
     owner = target if hasattr(target, "named_modules") and hasattr(target, "code") else None
-    return Drawable(graph, build_drawing(graph, marks=options.marks), code_owner=owner)
+    return Drawable(
+        graph, build_drawing(graph, marks=options.marks), code_owner=owner, parameters=parameter_table(owner)
+    )
+
+
+def parameter_table(module: Any) -> dict[str, tuple[str, str]]:
+    """``qualified name -> (dtype, shape text)`` for every parameter and buffer of ``module``."""
+    if not isinstance(module, torch.nn.Module):
+        return {}
+    table: dict[str, tuple[str, str]] = {}
+    for name, tensor in [*module.named_parameters(), *module.named_buffers()]:
+        dtype = str(tensor.dtype).removeprefix("torch.")
+        table[name] = (dtype, "×".join(str(d) for d in tensor.shape) or "scalar")
+    return table

@@ -7,7 +7,10 @@ only what computes, and folds the rest into labels:
 
 - constants become ``name=value`` lines in their consumer's label;
 - parameter and buffer ``GetAttr`` chains become badges (``⚙ weight``);
-- list/tuple construct and unpack nodes become plain edges between producer and consumer;
+- list/tuple construct and unpack nodes become plain edges between producer and consumer, and
+  so do the tracer's conversions between a tensor and a Python number (``prim::NumToTensor``,
+  ``aten::Int``, ...): a traced GPT-2 has dozens of them around its shape arithmetic;
+- ``prim::Uninitialized`` (what a branch that raises leaves in place of its value) is not drawn;
 - ``prim::If`` becomes a cluster with a *then* and an *else* cluster, ``prim::Loop`` a cluster
   holding its body, each with a small decision node labelled with its condition or trip count;
 - nodes are grouped in clusters by module scope, so a collapse can fold a submodule into one box.
@@ -28,11 +31,17 @@ from typing import Any, Iterable, Mapping
 
 from toolkit.ir.build_export import BLOCK_ROLES
 from toolkit.ir.model import Block, Graph, Node, NodeKind, Value
+from toolkit.render.enums import enum_argument
 
 __all__ = ["Cluster", "Edge", "Drawing", "Box", "build_drawing"]
 
-_MAX_CONST_LINES = 3
+# One-input conversions between a tensor and a Python number: drawn as the edge they carry.
+_CONVERSIONS = frozenset({
+    "prim::NumToTensor", "aten::Int", "aten::Float", "aten::Bool", "aten::ScalarImplicit",
+    "aten::IntImplicit", "aten::FloatImplicit", "prim::ImplicitTensorToNum",
+})
 _MAX_CONST_CHARS = 28
+_MAX_LINE_CHARS = 24
 # An exported program's graph inputs that are the module's state, not the caller's data.
 _STATE_ROLES = frozenset({"parameter", "buffer", "constant_tensor", "custom_obj"})
 # How an exported program's control flow is titled (its source line is the whole call).
@@ -58,6 +67,9 @@ class Box:
         source: ``(file, line, text)`` of the user's line, or ``None``.
         code_line: the node's line in the TorchScript ``.code``, or ``None``.
         marks: extra CSS-like classes (``lost``, ``only-script``, ``highlight``).
+        library: whether the node is library code (``Node.library``): a view folds library
+            control flow away unless asked for internals.
+        tensor: whether the node makes a tensor (a computation, not a check on Python values).
     """
 
     id: str
@@ -70,6 +82,8 @@ class Box:
     source: tuple[str, int, str] | None = None
     code_line: int | None = None
     marks: tuple[str, ...] = ()
+    library: bool = False
+    tensor: bool = False
 
 
 @dataclass(frozen=True)
@@ -83,6 +97,7 @@ class Cluster:
         parent: the enclosing cluster's key, ``""`` at the top.
         module_depth: how many module clusters enclose it, itself included.
         marks: extra classes, as for nodes.
+        library: an ``if``/``loop`` cluster whose node is library code.
     """
 
     key: str
@@ -91,6 +106,7 @@ class Cluster:
     parent: str
     module_depth: int
     marks: tuple[str, ...] = ()
+    library: bool = False
 
 
 @dataclass(frozen=True)
@@ -212,6 +228,17 @@ def _visit(walk: _Walk, n: Node, *, cluster: str, base_scope: tuple[str, ...]) -
                 if i in walk.badges:
                     walk.badges.setdefault(n.outputs[0].name, walk.badges[i])
         return
+    if n.op == "prim::Uninitialized":  # the placeholder for a value a branch never sets (it raised)
+        return
+    if n.op in _CONVERSIONS and len(n.inputs) == 1 and len(n.outputs) == 1:
+        source, made = n.inputs[0], n.outputs[0].name
+        if source in walk.constants:
+            walk.constants[made] = walk.constants[source]
+        elif source in walk.badges:
+            walk.badges[made] = walk.badges[source]
+        else:
+            walk.producers[made] = _sources(walk, (source,))
+        return
     if kind in (NodeKind.LIST_UNPACK, NodeKind.TUPLE_UNPACK, NodeKind.TUPLE_INDEX):
         sources = _sources(walk, n.inputs[:1])
         for out in n.outputs:
@@ -232,8 +259,8 @@ def _visit(walk: _Walk, n: Node, *, cluster: str, base_scope: tuple[str, ...]) -
         _visit_control_flow(walk, n, cluster=node_cluster, marks=marks)
         return
 
-    label, data_inputs = _label_and_inputs(walk, n)
-    walk.nodes.append(_box_for(n, kind=box_kind, label=label, cluster=node_cluster, marks=marks))
+    label, arguments, data_inputs = _label_and_inputs(walk, n)
+    walk.nodes.append(_box_for(n, kind=box_kind, label=label, cluster=node_cluster, marks=marks, arguments=arguments))
     for name in data_inputs:
         for src in _sources(walk, (name,)):
             _edge(walk, src, n.id, _shape_of(walk, name))
@@ -241,19 +268,23 @@ def _visit(walk: _Walk, n: Node, *, cluster: str, base_scope: tuple[str, ...]) -
         walk.producers[out.name] = (n.id,)
 
 
-def _box_for(n: Node, *, kind: str, label: tuple[str, ...], cluster: str, marks: tuple[str, ...]) -> Box:
+def _box_for(
+    n: Node, *, kind: str, label: tuple[str, ...], cluster: str, marks: tuple[str, ...], arguments: tuple[str, ...] = ()
+) -> Box:
     """The drawable node for IR node ``n``: everything but its kind, label and cluster comes from ``n``."""
     return Box(
         id=n.id,
         kind=kind,
         label=label,
-        tooltip=_tooltip(n),
+        tooltip=_tooltip(n, arguments),
         cluster=cluster,
         op=n.op,
         scope=n.scope.dotted,
         source=_source(n),
         code_line=n.code_line,
         marks=marks,
+        library=n.library,
+        tensor=any(v.is_tensor for v in n.outputs),
     )
 
 
@@ -272,7 +303,10 @@ def _visit_control_flow(walk: _Walk, n: Node, *, cluster: str, marks: tuple[str,
         if trip is not None:
             title += f"  (×{trip})"
     depth = _module_depth(walk, cluster)
-    walk.clusters[key] = Cluster(key=key, kind="if" if is_if else "loop", label=title, parent=cluster, module_depth=depth, marks=marks)
+    walk.clusters[key] = Cluster(
+        key=key, kind="if" if is_if else "loop", label=title, parent=cluster, module_depth=depth, marks=marks,
+        library=n.library,
+    )
 
     # The decision node: the condition (If) or the trip count and carried values (Loop).
     walk.nodes.append(_box_for(n, kind="if" if is_if else "loop", label=(title,), cluster=key, marks=marks))
@@ -370,13 +404,18 @@ def _module_depth(walk: _Walk, key: str) -> int:
     return walk.clusters[key].module_depth if key else 0
 
 
-def _label_and_inputs(walk: _Walk, n: Node) -> tuple[tuple[str, ...], list[str]]:
+def _label_and_inputs(walk: _Walk, n: Node) -> tuple[tuple[str, ...], tuple[str, ...], list[str]]:
+    """The box's label (the op and at most one short line), its arguments in full, its data inputs.
+
+    A box stays two lines at most, so a ResNet's expanded stage reads as a column of ops rather
+    than of nine-line stacks; every argument is kept for the tooltip and the details.
+    """
     title = n.short_op
     if n.kind is NodeKind.CALL_METHOD:
         title = f"{n.scope.dotted or 'self'}.{n.attributes.get('name', 'forward')}()"
     elif n.kind is NodeKind.CALL_FUNCTION:
         title = "call function"
-    lines = [title]
+    badges: list[str] = []
     consts: list[str] = []
     data: list[str] = []
     for index, name in enumerate(n.inputs):
@@ -384,20 +423,40 @@ def _label_and_inputs(walk: _Walk, n: Node) -> tuple[tuple[str, ...], list[str]]
         if name in walk.constants:
             value = walk.constants[name]
             if value not in ("None",):
-                consts.append(f"{arg}={value}")
+                consts.append(f"{arg}={enum_argument(arg, value) or value}")
         elif name in walk.badges:
-            lines.append(walk.badges[name])
+            badges.append(walk.badges[name].removeprefix("⚙ "))
             data.extend(_badge_roots(walk, name))
         elif name in walk.module_values:
             continue
         else:
             data.append(name)
     consts.extend(n.attributes.get("constants", ()) if n.attributes.get("fx_name") else ())
-    shown = consts[:_MAX_CONST_LINES]
-    lines.extend(shown)
-    if len(consts) > len(shown):
-        lines.append(f"+{len(consts) - len(shown)} more")
-    return tuple(lines), data
+    badges = list(dict.fromkeys(badges))
+    arguments = ([f"⚙ {', '.join(badges)}"] if badges else []) + consts
+    if badges:
+        line = _short_line("⚙ ", badges)
+    elif consts:
+        line = _short_line("", consts)
+    else:
+        return (title,), tuple(arguments), data
+    return (title, line), tuple(arguments), data
+
+
+def _short_line(prefix: str, items: list[str]) -> str:
+    """``items`` on one line of at most ``_MAX_LINE_CHARS``: as many as fit, then ``+k``."""
+    shown: list[str] = []
+    for i, item in enumerate(items):
+        rest = len(items) - i - 1
+        candidate = prefix + ", ".join([*shown, item]) + (f" +{rest}" if rest else "")
+        if len(candidate) > _MAX_LINE_CHARS and shown:
+            break
+        shown.append(item)
+    text = prefix + ", ".join(shown)
+    if len(text) > _MAX_LINE_CHARS:
+        text = text[: _MAX_LINE_CHARS - 1] + "…"
+    hidden = len(items) - len(shown)
+    return text + (f" +{hidden}" if hidden else "")
 
 
 def _badge_roots(walk: _Walk, name: str) -> list[str]:
@@ -456,7 +515,8 @@ def _source(n: Node) -> tuple[str, int, str] | None:
     return (n.source.file, n.source.line, n.source.text or "")
 
 
-def _tooltip(n: Node) -> str:
+def _tooltip(n: Node, arguments: tuple[str, ...] = ()) -> str:
+    """The box's full story on hover: op, scope, the user's line, what it makes, every argument."""
     parts = [n.op]
     if n.scope.path:
         parts.append(f"scope: {n.scope.dotted}")
@@ -466,4 +526,19 @@ def _tooltip(n: Node) -> str:
     outs = ", ".join(f"{v.name}: {_value_type_text(v)}" for v in n.outputs)
     if outs:
         parts.append(f"→ {outs}")
+    parts.extend(_wrapped(arguments))
     return "\n".join(parts)
+
+
+_TOOLTIP_WIDTH = 64
+
+
+def _wrapped(items: Iterable[str]) -> list[str]:
+    """``items`` joined by commas into lines of about ``_TOOLTIP_WIDTH`` characters."""
+    lines: list[str] = []
+    for item in items:
+        if lines and not lines[-1].startswith("⚙") and len(lines[-1]) + len(item) + 2 <= _TOOLTIP_WIDTH:
+            lines[-1] += f", {item}"
+        else:
+            lines.append(item)
+    return lines

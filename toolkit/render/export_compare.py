@@ -141,14 +141,14 @@ def _trace_row(traced: Graph | None, diff: GraphDiff | None, error: str) -> Side
         return SideSummary("torch.jit.trace", "nothing (it failed)", error)
     if diff is None:
         return SideSummary("torch.jit.trace", "the operations the example ran", "unknown: there is no script to compare with")
-    lost = diff.lost_control_flow
-    if not lost:
+    if not diff.lost_control_flow:
         return SideSummary("torch.jit.trace", "the operations the example ran", "no control flow the script has")
-    lines = ", ".join(_where(n) for n in lost)
-    return SideSummary(
-        "torch.jit.trace", "the operations the example ran, its sizes as constants",
-        f"{len(lost)} control-flow node(s), frozen to the example's path: {lines}",
-    )
+    lost = diff.user_losses
+    parts = [f"{len(lost)} control-flow node(s), frozen to the example's path: " + ", ".join(_where(n) for n in lost)] if lost else []
+    others = len(diff.settled_by_configuration) + len(diff.library_losses)
+    if others:  # counted, never listed: the module's settings and library code decide them
+        parts.append(f"{others} more decided by the module's settings or library code (the same for every input)")
+    return SideSummary("torch.jit.trace", "the operations the example ran, its sizes as constants", "; ".join(parts))
 
 
 def _script_row(scripted: Graph | None, error: str) -> SideSummary:

@@ -35,6 +35,12 @@ class DotOptions:
         collapsed: cluster keys to collapse regardless of ``depth`` (wins over ``expanded``).
         rankdir: ``TB`` (top to bottom) or ``LR``.
         edge_labels: write tensor shapes on edges.
+        internals: draw library control flow (torch's own ``if``/``loop``s) as it is, instead
+            of folded into one "library code" box per cluster.
+        fold_repeats: draw a run of identical sibling modules as one box (``Bottleneck ×5``);
+            ``False`` draws each repeat (with ``depth=None, internals=True``: every node).
+        auto: the caller chose no depth, expansion or collapse: a view opens the way the
+            widget does (:mod:`toolkit.render.opening`), at the deepest depth that stays small.
     """
 
     depth: int | None = None
@@ -42,6 +48,9 @@ class DotOptions:
     collapsed: frozenset[str] = field(default_factory=frozenset)
     rankdir: str = "TB"
     edge_labels: bool = True
+    internals: bool = False
+    fold_repeats: bool = True
+    auto: bool = False
 
     def __post_init__(self) -> None:
         # Checked here as well as in from_keywords: rankdir is written into the DOT as a bare
@@ -56,6 +65,8 @@ class DotOptions:
             collapsed=frozenset(str(k) for k in collapsed),
             rankdir=self.rankdir,
             edge_labels=self.edge_labels,
+            internals=self.internals,
+            fold_repeats=self.fold_repeats,
         )
 
 
@@ -88,8 +99,10 @@ class GraphOptions:
         Args:
             options: a :class:`GraphOptions` or :class:`DotOptions` to start from.
             **keywords: the keyword names of :func:`toolkit.show` (``depth``, ``expanded``,
-                ``collapsed``, ``marks``, ``rankdir``, ``edge_labels``, ``method``, ``inlined``,
-                ``per_op``); each one given replaces the value in ``options``.
+                ``collapsed``, ``marks``, ``rankdir``, ``edge_labels``, ``internals``, ``fold_repeats``, ``method``,
+                ``inlined``, ``per_op``); each one given replaces the value in ``options``.
+                Without ``options`` and without ``depth``/``expanded``/``collapsed``, the view
+                opens on its own (``DotOptions.auto``), as the widget does.
 
         Raises:
             ViewOptionError: an unknown keyword, or a value of the wrong kind.
@@ -109,12 +122,15 @@ class GraphOptions:
                 )
             _CHECKS[name](value)
         dot_changes = {k: _normalised(k, v) for k, v in keywords.items() if k in _DOT_FIELDS}
+        chose_state = any(k in keywords for k in _STATE_FIELDS)
+        dot_changes["auto"] = (base.dot.auto if options is not None else True) and not chose_state
         own_changes = {k: _normalised(k, v) for k, v in keywords.items() if k not in _DOT_FIELDS}
         dot = DotOptions(**{**{f.name: getattr(base.dot, f.name) for f in fields(DotOptions)}, **dot_changes})
         return cls(**{**{f.name: getattr(base, f.name) for f in fields(cls)}, **own_changes, "dot": dot})
 
 
 _DOT_FIELDS = {f.name for f in fields(DotOptions)}
+_STATE_FIELDS = ("depth", "expanded", "collapsed")
 
 
 def _normalised(name: str, value: Any) -> Any:
@@ -184,6 +200,8 @@ _CHECKS = {
     "marks": _check_marks,
     "rankdir": _check_rankdir,
     "edge_labels": _check_flag("edge_labels"),
+    "internals": _check_flag("internals"),
+    "fold_repeats": _check_flag("fold_repeats"),
     "method": _check_method,
     "inlined": _check_flag("inlined"),
     "per_op": _check_flag("per_op", optional=True),

@@ -3,8 +3,9 @@
 ``toolkit.show`` and ``toolkit.compare`` build static views (:mod:`toolkit.render`) and hand
 them to :func:`present`, which returns an interactive widget when the code runs in a live
 Jupyter kernel with anywidget installed, and the static view unchanged everywhere else. The
-widget's output keeps the static picture (SVG or HTML) next to the widget, so a saved
-notebook still shows the graph on GitHub and in nbconvert.
+widget's output keeps the static picture next to the widget (SVG, and HTML holding it as an
+image: the one form an untrusted notebook shows, :mod:`toolkit.widgets.saved_picture`), so a
+saved notebook still shows the graph on GitHub, in nbconvert and reopened in JupyterLab.
 
 What the widget adds, all in the browser (the kernel may be busy): expand and collapse
 modules and ``prim::If``/``prim::Loop`` blocks, fold identical repeated blocks, set the
@@ -15,8 +16,10 @@ Python as traits (``view.selected`` is the IR node), so a lesson can observe cli
 Layout is Graphviz compiled to WebAssembly, run in a Web Worker, bundled in the package
 (``static/toolkit-widgets.js``) and delivered once per page; nothing is fetched at run time.
 
-Saved notebooks: ``python -m toolkit.widgets.notebook_state notebooks/*.ipynb`` removes widget
-state and keeps the static pictures (see :mod:`toolkit.widgets.notebook_state`).
+Saved notebooks: ``python -m toolkit.widgets.notebook_state notebooks/*.ipynb`` turns widget
+outputs into their static form and removes widget state (the committed lessons); under
+``make lab`` JupyterLab saves widget state instead, so a teacher's own notebook reopens with its
+widgets drawn from it (scripts/jupyter/README.md).
 
 Nothing here imports torch; anywidget and ipywidgets are imported only when a widget is made.
 """

@@ -1,18 +1,25 @@
-"""Keep widget state out of saved notebooks, so lesson files stay small and show pictures.
+"""The committed form of a notebook: static pictures that every front end shows, no widget state.
 
-Why: ``nbconvert --execute`` (and JupyterLab with "Save Widget State Automatically") stores
-every widget's state in ``metadata.widgets``: for these views, the graph data and once the
-850 kB front-end bundle. And an output that still names a widget model shows "Error
-displaying widget: model not found" in JupyterLab until its cell is run again, even though
-the same output carries a static picture.
+Why: a reopened notebook shows each output's best MIME type. An output that still names a widget
+model shows "Error displaying widget: model not found" in JupyterLab and Notebook 7 when the
+model is not in the notebook's saved state (JupyterLab saves none by default), even though the
+same output carries a static picture. And ``nbconvert --execute`` (or JupyterLab with "Save
+Widget State Automatically") stores every widget's state in ``metadata.widgets``: for these
+views the graph data, and once per notebook the 850 kB front-end bundle.
 
-:func:`strip_widget_state` removes ``metadata.widgets`` and, from each output that *also*
-has a static picture (SVG, PNG or HTML), the widget reference, so the saved notebook shows
-the static fallback everywhere: GitHub, nbconvert, JupyterLab before the cell is re-run.
-Outputs that have nothing but the widget are left alone. nbval never compares widget
-references, so stripped notebooks still pass ``pytest --nbval``.
+:func:`strip_widget_state` turns widget outputs into their static form: it removes
+``metadata.widgets`` and, from each output that *also* has a static picture (SVG, PNG or HTML),
+the widget reference. Outputs that have nothing but the widget are left alone. nbval never
+compares widget references, so converted notebooks still pass ``pytest --nbval``.
 
-Command line (``--check`` changes nothing and exits 1 when a file would change)::
+:func:`untrusted_gaps` lists outputs that would show no picture in an *untrusted* notebook
+(anyone else's, or a lesson fresh from the repository): there JupyterLab refuses
+``image/svg+xml`` and sanitises HTML, dropping inline ``<svg>``. The toolkit's own outputs carry
+their picture as HTML holding an image (:mod:`toolkit.widgets.saved_picture`), which survives.
+The conversion adds nothing here: the committed outputs must stay what a fresh run prints, or
+nbval would fail, so a gap is fixed in the code that displays it.
+
+Command line (``--check`` changes nothing and exits 1 when a file would change or has a gap)::
 
     python -m toolkit.widgets.notebook_state [--check] notebooks/*.ipynb
 """
@@ -29,11 +36,13 @@ from typing import Any, Sequence
 
 from toolkit.errors import NotebookStateError
 from toolkit.files import write_atomically
+from toolkit.widgets.saved_picture import has_inline_svg
 
-__all__ = ["strip_notebook_file", "strip_widget_state"]
+__all__ = ["notebook_gaps", "strip_notebook_file", "strip_widget_state", "untrusted_gaps"]
 
 WIDGET_VIEW_MIME = "application/vnd.jupyter.widget-view+json"
 _STATIC_MIMES = ("image/svg+xml", "image/png", "text/html")
+_SAFE_PICTURES = ("image/png", "image/jpeg", "image/gif")
 
 
 def strip_widget_state(notebook: dict[str, Any]) -> bool:
@@ -53,6 +62,36 @@ def strip_widget_state(notebook: dict[str, Any]) -> bool:
                 del data[WIDGET_VIEW_MIME]
                 changed = True
     return changed
+
+
+def untrusted_gaps(notebook: dict[str, Any]) -> list[str]:
+    """Where an untrusted notebook would show text instead of a picture, one line each.
+
+    A gap is an SVG output without a safe stand-in (a PNG, or HTML that holds no inline
+    ``<svg>``), or HTML whose pictures are inline ``<svg>`` (the sanitiser removes them).
+    """
+    gaps: list[str] = []
+    for number, cell in enumerate(c for c in notebook.get("cells", []) if c.get("cell_type") == "code"):
+        for output in cell.get("outputs", []):
+            data = output.get("data")
+            if not isinstance(data, dict):
+                continue
+            markup = _text(data.get("text/html", ""))
+            if markup and has_inline_svg(markup):
+                gaps.append(f"code cell {number}: its HTML draws inline <svg>, which an untrusted notebook removes")
+            elif "image/svg+xml" in data and not markup and not any(m in data for m in _SAFE_PICTURES):
+                gaps.append(f"code cell {number}: only image/svg+xml, which an untrusted notebook does not show")
+    return gaps
+
+
+def _text(value: Any) -> str:
+    """A notebook string field, stored either as one string or as a list of lines."""
+    return "".join(value) if isinstance(value, list) else str(value)
+
+
+def notebook_gaps(path: str | os.PathLike[str]) -> list[str]:
+    """:func:`untrusted_gaps` of one ``.ipynb`` file (same errors as :func:`strip_notebook_file`)."""
+    return untrusted_gaps(_read_notebook(Path(path)))
 
 
 def strip_notebook_file(path: str | os.PathLike[str], *, check: bool = False) -> bool:
@@ -114,12 +153,23 @@ def _read_notebook(path: Path) -> dict[str, Any]:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m toolkit.widgets.notebook_state", description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="+", type=Path)
-    parser.add_argument("--check", action="store_true", help="change nothing; exit 1 if a file carries widget state")
+    parser.add_argument(
+        "--check", action="store_true",
+        help="change nothing; exit 1 if a file carries widget state or shows no picture when untrusted",
+    )
     args = parser.parse_args(argv)
     dirty = [p for p in args.notebooks if strip_notebook_file(p, check=args.check)]
     for p in dirty:
         print(f"{'would strip' if args.check else 'stripped'} widget state: {p}")
-    return 1 if (args.check and dirty) else 0
+    if not args.check:
+        return 0
+    gaps = [(p, gap) for p in args.notebooks for gap in notebook_gaps(p)]
+    for p, gap in gaps:
+        print(f"no picture when untrusted: {p}: {gap}")
+    if gaps:
+        print("Fix: re-execute the notebook with this toolkit (its views carry a safe picture), then run"
+              " python -m toolkit.widgets.notebook_state on it.")
+    return 1 if (dirty or gaps) else 0
 
 
 if __name__ == "__main__":

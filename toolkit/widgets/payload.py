@@ -13,18 +13,20 @@ The payload is built from the render layer's plain data (:class:`GraphView`,
 
 from __future__ import annotations
 
+import dataclasses
 import linecache
-import os
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
+from toolkit.frames import display_file_name
 from toolkit.ir.codemap import map_code_lines
 from toolkit.ir.model import Graph, NodeKind, Value
-from toolkit.render.collapse import Collapse
 from toolkit.render.display import CodeSection, GraphView
 from toolkit.render.dot import dot_statements
 from toolkit.render.drawing import Drawing
-from toolkit.render.folds import find_folds
+from toolkit.render.enums import enum_argument
+from toolkit.render.folds import Fold, all_folds
+from toolkit.render.opening import AUTO_OPEN_BOXES, MAX_LAYOUT_BOXES, count_boxes, depth_levels, open_options
 from toolkit.render.options import DotOptions
 
 __all__ = ["WidgetLimits", "compare_pairs", "count_drawn", "graph_payload", "initial_options"]
@@ -45,8 +47,8 @@ class WidgetLimits:
         max_attribute_chars: attribute values longer than this are shortened in details.
     """
 
-    auto_expand_nodes: int = 120
-    max_layout_nodes: int = 1500
+    auto_expand_nodes: int = AUTO_OPEN_BOXES
+    max_layout_nodes: int = MAX_LAYOUT_BOXES
     context_lines: int = 2
     max_attribute_chars: int = 160
 
@@ -68,7 +70,7 @@ def graph_payload(
         notice: a message shown above the graph (e.g. why it opened collapsed).
     """
     g, vg = view.graph, view.drawing
-    folds = find_folds(vg)
+    folds = view.folds
     sections = tuple(sections) or _own_code_section(g)
     code_links = _code_links(g, vg, sections)
     python_files, python_links = _python_sources(vg, context=limits.context_lines)
@@ -79,8 +81,11 @@ def graph_payload(
         "origin": g.origin.value,
         "drawing": vg.to_json(),
         "folds": [f.to_json() for f in folds],
+        "library_folds": [f.key for f in folds if f.kind == "library"],
+        "internals": view.options.internals,
+        "depth_levels": depth_levels(vg, view.options, folds),
         "dot": dot_statements(vg, view.options, folds=folds, limit=limits.max_layout_nodes).to_json(),
-        "details": {n.id: _details(g, n.id, limits, names) for n in vg.nodes},
+        "details": {n.id: _details(g, n.id, limits, names, view.parameters) for n in vg.nodes},
         "code": {
             "sections": [
                 {"title": s.title, "path": list(s.path), "lines": s.text.splitlines(),
@@ -98,48 +103,23 @@ def graph_payload(
 def initial_options(view: GraphView, limits: WidgetLimits = WidgetLimits()) -> tuple[DotOptions, str]:
     """The options the widget opens with, and a notice when they differ from ``view``'s.
 
-    A view drawn with no depth and no explicit expansion opens at the deepest depth that
-    draws at most ``limits.auto_expand_nodes`` boxes; any view that would draw more than
-    ``limits.max_layout_nodes`` is collapsed until it fits, or to depth 0.
+    The same choice a static view makes (:func:`toolkit.render.opening.open_options`), with the
+    widget's limits; a view that already opened on its own keeps its opening and its notice.
+    With ``internals`` on (or ``fold_repeats`` off), the library (repeat) folds' keys join
+    ``expanded``: the browser knows both only as open folds.
     """
-    options = view.options
-    drawn = view.collapse.drawn_count
-    untouched = options.depth is None and not options.expanded and not options.collapsed
-    budget = limits.auto_expand_nodes if untouched else limits.max_layout_nodes
-    if drawn <= budget:
-        return options, ""
-    max_depth = max((c.module_depth for c in view.drawing.clusters if c.kind == "module"), default=0)
-    start = max_depth - 1 if options.depth is None else min(options.depth, max_depth) - 1
-    depth = 0
-    for candidate in range(start, -1, -1):
-        if count_drawn(view.drawing, _with_depth(options, candidate)) <= budget:
-            depth = candidate
-            break
-    chosen = _with_depth(options, depth)
-    after = count_drawn(view.drawing, chosen)
-    total = count_drawn(view.drawing, DotOptions())
-    if untouched:
-        notice = (
-            f"{total:,} boxes fully expanded: opened at depth {depth} ({after:,} boxes)."
-            " Click a module to open it, or raise the depth."
-        )
-    else:
-        notice = (
-            f"{drawn:,} boxes is more than this view lays out at once ({limits.max_layout_nodes:,}):"
-            f" opened at depth {depth} ({after:,} boxes). Open modules one at a time, or search."
-        )
-    if after > limits.max_layout_nodes:
-        notice += f" Even collapsed it has {after:,} boxes, so only the first {limits.max_layout_nodes:,} are drawn."
-    return chosen, notice
+    options, notice = open_options(
+        view.drawing, view.options, view.folds, budget=limits.auto_expand_nodes, limit=limits.max_layout_nodes
+    )
+    opened = [f.key for f in view.folds if (options.internals if f.kind == "library" else not options.fold_repeats)]
+    if opened:
+        options = dataclasses.replace(options, expanded=options.expanded | frozenset(opened))
+    return options, notice or view.notice
 
 
-def _with_depth(options: DotOptions, depth: int) -> DotOptions:
-    return options.with_state(depth=depth, expanded=(), collapsed=options.collapsed)
-
-
-def count_drawn(drawing: Drawing, options: DotOptions) -> int:
-    """Boxes the static DOT writer draws for ``options``: visible boxes plus closed modules."""
-    return Collapse(drawing, options).drawn_count
+def count_drawn(drawing: Drawing, options: DotOptions, folds: Sequence[Fold] | None = None) -> int:
+    """Boxes a view draws for ``options`` (repeats and library code folded, as the widget counts)."""
+    return count_boxes(drawing, options, all_folds(drawing) if folds is None else folds)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -148,13 +128,13 @@ def count_drawn(drawing: Drawing, options: DotOptions) -> int:
 
 
 def _file_names(vg: Drawing) -> dict[str, str]:
-    """How each source file is named to a student (notebook cells get "notebook cell")."""
-    files = list(dict.fromkeys(n.source[0] for n in vg.nodes if n.source is not None))
-    cells = [f for f in files if _is_notebook_cell(f)]
-    return {f: _display_name(f, cells) for f in files}
+    """How each source file is named to a student: ``models.py``, ``cell [3]`` for a notebook cell."""
+    return {f: display_file_name(f) for f in dict.fromkeys(n.source[0] for n in vg.nodes if n.source is not None)}
 
 
-def _details(g: Graph, view_id: str, limits: WidgetLimits, names: Mapping[str, str]) -> dict[str, Any]:
+def _details(
+    g: Graph, view_id: str, limits: WidgetLimits, names: Mapping[str, str], parameters: Mapping[str, tuple[str, str]]
+) -> dict[str, Any]:
     if view_id.startswith("in:"):
         value = g.value(view_id[3:])
         return {"op": "graph input", "kind": "input", "outputs": [_value_row(value)]}
@@ -169,8 +149,15 @@ def _details(g: Graph, view_id: str, limits: WidgetLimits, names: Mapping[str, s
         "outputs": [_value_row(v) for v in n.outputs],
         "attributes": [[k, _short(v, limits.max_attribute_chars)] for k, v in sorted(n.attributes.items())],
     }
+    used = [
+        path for path, name in ((_attribute_path(g, name), name) for name in n.inputs)
+        if path and (path in parameters or g.value(name).is_tensor)
+    ]
+    if used:
+        # [qualified name, dtype, shape]; "" where the module is not at hand (a bare graph)
+        details["parameters"] = [[path, *parameters.get(path, ("", ""))] for path in dict.fromkeys(used)]
     if n.source is not None:
-        name = names.get(n.source.file) or os.path.basename(n.source.file)
+        name = names.get(n.source.file) or display_file_name(n.source.file)
         details["source"] = [name, n.source.line, n.source.text or ""]
     if n.blocks:
         details["blocks"] = [
@@ -180,12 +167,25 @@ def _details(g: Graph, view_id: str, limits: WidgetLimits, names: Mapping[str, s
     return details
 
 
+def _attribute_path(g: Graph, name: str) -> str:
+    """``layer1.0.conv1.weight`` for a value read by a chain of ``GetAttr`` from ``self``; else ``""``."""
+    parts: list[str] = []
+    producer = g.producer(name)
+    while producer is not None and producer.kind is NodeKind.GET_ATTR:
+        parts.append(str(producer.attributes.get("name", "")))
+        producer = g.producer(producer.inputs[0]) if producer.inputs else None
+    if not parts or g.value(name).type.startswith("__torch__"):
+        return ""
+    return ".".join(reversed(parts))
+
+
 def _input_row(g: Graph, name: str, arg: str) -> list[Any]:
     row = _value_row(g.value(name))
     producer = g.producer(name)
     constant = ""
     if producer is not None and producer.kind is NodeKind.CONSTANT:
-        constant = _short(producer.attributes.get("value"), 60)
+        value = producer.attributes.get("value")
+        constant = enum_argument(arg, value) or _short(value, 60)
     return row + [arg, constant]
 
 
@@ -242,19 +242,6 @@ def _python_sources(vg: Drawing, *, context: int) -> tuple[list[dict[str, Any]],
         if n.source is not None and n.source[0] in file_index
     }
     return files, links
-
-
-def _is_notebook_cell(path: str) -> bool:
-    """ipykernel compiles each cell to ``<tmp>/ipykernel_<pid>/<hash>.py``; IPython uses ``<ipython-input-…>``."""
-    parent = os.path.basename(os.path.dirname(path))
-    return parent.startswith("ipykernel_") or path.startswith("<ipython-input-")
-
-
-def _display_name(path: str, cells: list[str]) -> str:
-    """A file's base name; notebook cells get "notebook cell" (numbered when there are several)."""
-    if path in cells:
-        return "notebook cell" if len(cells) == 1 else f"notebook cell {cells.index(path) + 1}"
-    return os.path.basename(path) or path
 
 
 def _hunks(path: str, lines: Iterable[int], *, context: int) -> list[dict[str, Any]]:

@@ -46,6 +46,7 @@ from toolkit.render.options import DotOptions
 from toolkit.render.svg import dot_to_svg
 from toolkit.widgets.assets import BUNDLE_NAME, LOADER_NAME, bundle_problem, read_asset, static_dir
 from toolkit.widgets.payload import WidgetLimits, compare_pairs, count_drawn, graph_payload, initial_options
+from toolkit.widgets.saved_picture import inline_svgs_as_images, picture_html
 
 __all__ = ["BundleHost", "CompareWidget", "GraphWidget", "WidgetSelectionError"]
 
@@ -139,6 +140,10 @@ class _ViewWidget(anywidget.AnyWidget):
 class GraphWidget(_ViewWidget):
     """An interactive TorchScript graph: expand, fold, search, details, graph ↔ code.
 
+    Any drawing works: a graph's own, a partitioned model's (placement colours, transfer edges)
+    or a pipeline's one box per op call, whose boxes select nothing in ``selected`` (they are op
+    calls, not IR nodes) but still show their details in the browser.
+
     Attributes (traits; observe them to react to the student's clicks):
         selected_id: the id of the selected node (``"n4"``), box or cluster; ``""`` for none.
         selected: the selected IR :class:`~toolkit.ir.model.Node`, or ``None`` (read-only).
@@ -167,6 +172,9 @@ class GraphWidget(_ViewWidget):
         sections: tuple[CodeSection, ...] = code.sections if code is not None else ()
         payload = graph_payload(self._shown, sections, limits=limits, notice=notice)
         self._ids = _selectable_ids(payload)
+        # The boxes that are IR nodes: all of them for a graph or a partitioned model (re-coloured
+        # by placement), none of the op-call boxes of a pipeline drawn per op call.
+        self._ir_nodes = {n.id: n for n in view.graph.walk() if n.id in self._ids}
         super().__init__(
             bundle_dir=bundle_dir,
             _kind="graph",
@@ -203,7 +211,7 @@ class GraphWidget(_ViewWidget):
     @traitlets.observe("selected_id")
     def _mirror_selection(self, change: Any) -> None:
         node_id = change["new"]
-        node = self._graph_view.graph.node(node_id) if node_id and not _is_synthetic(node_id) and node_id in self._ids else None
+        node = self._ir_nodes.get(node_id) if node_id and not _is_synthetic(node_id) else None
         self.set_trait("selected", node)
 
     def _static_view(self, side: str) -> GraphView | None:
@@ -335,7 +343,8 @@ class CompareWidget(_ViewWidget):
         )
         bundle: dict[str, Any] = {"text/plain": static.summary()}
         if all(v.collapse.drawn_count <= self._limits.max_layout_nodes for v in self._shown):
-            bundle["text/html"] = static.html()
+            # Images, not inline SVG: a sanitised (untrusted) notebook drops inline <svg>.
+            bundle["text/html"] = inline_svgs_as_images(static.html(), title=self._compare.name)
         bundle[_WIDGET_VIEW_MIME] = {"version_major": 2, "version_minor": 0, "model_id": self.model_id}
         return filter_bundle(bundle, include, exclude)
 
@@ -369,8 +378,9 @@ def _is_synthetic(view_id: str) -> bool:
 class _StaticPicture:
     """The static view's mime bundle, computed once, in a background thread.
 
-    Without SVG when the view is too big to lay out quickly (``dot`` on 20,000 boxes would
-    stall the kernel for minutes).
+    The SVG twice: as ``image/svg+xml`` and as HTML holding it as an image, the one form an
+    untrusted notebook shows (see :mod:`toolkit.widgets.saved_picture`). Without either when the
+    view is too big to lay out quickly (``dot`` on 20,000 boxes would stall the kernel for minutes).
     """
 
     def __init__(self, view: GraphView, limits: WidgetLimits) -> None:
@@ -388,6 +398,8 @@ class _StaticPicture:
                 self._result = {"text/plain": self._view.summary() + note}
             else:
                 self._result = dict(self._view._repr_mimebundle_())
+                if "image/svg+xml" in self._result:
+                    self._result["text/html"] = picture_html(self._result["image/svg+xml"], title=self._view.summary())
         except BaseException as exc:  # re-raised in the caller's thread by bundle()
             self._error = exc
 

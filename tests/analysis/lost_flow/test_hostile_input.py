@@ -25,7 +25,8 @@ warnings.filterwarnings("ignore", category=DeprecationWarning)
         ({"budget_s": True}, r"got budget_s=True \(bool\);"),
         ({"check_inputs": "x"}, r"got check_inputs='x' \(str\); it takes a list of extra inputs, each a tensor or a tuple of arguments\. Fix: wrap them"),
         ({"check_inputs": torch.ones(2, 4)}, r"got check_inputs=tensor\(\[\[1\., 1\., 1\., 1\.\], \[1\., 1\., 1\., 1\.\]\]\) \(Tensor\); it takes a list"),
-        ({"options": {}}, r"got options=\{\} \(dict\); it takes a toolkit CheckOptions\. Fix: pass CheckOptions\(\.\.\.\)"),
+        ({"options": "fast"}, r"got options='fast' \(str\); it takes a toolkit CheckOptions, or a dict of torch\.jit\.trace keyword arguments\. Fix: pass CheckOptions\(\.\.\.\)"),
+        ({"options": {"strictt": False}}, r"got options key 'strictt', which is neither a torch\.jit\.trace argument \(.*strict.*\) nor a CheckOptions field .*Fix: spell it"),
         ({"options": CheckOptions(budget_s=math.nan)}, r"got options\.budget_s=nan \(float\);.*Fix: pass a number, e\.g\. budget_s=10\."),
     ],
 )

@@ -36,9 +36,11 @@ import dataclasses
 import inspect
 import linecache
 import math
+import sys
 import time
 import warnings
 from dataclasses import dataclass, field
+from types import FrameType
 from typing import Any, Mapping, Sequence
 
 import torch
@@ -65,7 +67,7 @@ from toolkit.analysis.lost_flow.export_view import export_views
 from toolkit.capture import TracerWarningRecord
 from toolkit.frames import is_torch_path, user_location_text
 from toolkit.analysis.lost_flow.findings import CATEGORIES, PROVEN, SUSPECTED, Counterexample, Finding
-from toolkit.analysis.lost_flow.lint import lint_model
+from toolkit.analysis.lost_flow.lint import LintHit, decorated_forwards, lint_model
 from toolkit.analysis.lost_flow.python_state import GlobalsGuard
 from toolkit.analysis.lost_flow.localise import Evidence, entry_location, explain_divergence, suspected_findings
 from toolkit.errors import CheckOptionsError, MissingExampleInputsError, TracingError
@@ -335,9 +337,10 @@ class _Budget:
     def exhausted(self) -> bool:
         return self.elapsed >= self.seconds
 
-    def allows(self, what: str) -> bool:
-        """True while time is left; otherwise records ``what`` as skipped."""
-        if self.exhausted:
+    def allows(self, what: str, cost: float = 0.0) -> bool:
+        """True while time is left for a step expected to take ``cost`` seconds; otherwise
+        records ``what`` as skipped (so a long step is not started just before the end)."""
+        if self.elapsed + cost >= self.seconds:
             self.skipped.append(what)
             return False
         return True
@@ -349,7 +352,7 @@ def check_trace(
     *,
     check_inputs: Sequence[Any] | None = None,
     budget_s: float | None = None,
-    options: CheckOptions | None = None,
+    options: CheckOptions | Mapping[str, Any] | None = None,
 ) -> TraceReport:
     """Trace ``model`` on ``example_inputs`` and report the behaviour the trace lost.
 
@@ -360,7 +363,9 @@ def check_trace(
         check_inputs: extra inputs of your own (each a tensor or a tuple), tried before the
             generated ones. They only add to what the check generates.
         budget_s: time budget in seconds (overrides ``options.budget_s``).
-        options: the other settings (:class:`CheckOptions`).
+        options: the other settings (:class:`CheckOptions`), or a dict of ``torch.jit.trace``
+            keyword arguments as you would pass them (``{"strict": False, "check_trace": False}``);
+            a dict may also set :class:`CheckOptions` fields by name.
 
     Returns:
         A :class:`TraceReport`; ``report.ok`` is False when a finding is proven or the model
@@ -368,7 +373,7 @@ def check_trace(
 
     Raises:
         MissingExampleInputsError: no example inputs.
-        CheckOptionsError: ``options`` is not a :class:`CheckOptions`, or a budget is not a
+        CheckOptionsError: ``options`` is not a :class:`CheckOptions` or a dict of known keys, or a budget is not a
             number of seconds, not negative (``math.inf``: no budget); ``check_inputs``
             is not a list or tuple.
         TracingError: ``model`` is not callable, is already TorchScript, fails in eager
@@ -385,6 +390,7 @@ def check_trace(
     _validate(model, example_inputs, name)
     args, kwargs = cloned(*_as_args(example_inputs))  # the user's tensors are never written to
     clock = _Budget(options.budget_s)
+    outside = _caller_lines(sys._getframe(1))
     python_state = GlobalsGuard(model)
     with warnings.catch_warnings():
         # TorchScript warns on every torch.jit call in 2.13; inside the check that is noise
@@ -392,22 +398,39 @@ def check_trace(
         with preserved_global_state():
             torch.set_grad_enabled(True)
             try:
-                report = _check(model, name, args, kwargs, tuple(check_inputs or ()), options, clock)
+                report = _check(model, name, args, kwargs, tuple(check_inputs or ()), options, clock, outside)
             finally:
                 python_state.restore()
     notes = _empty_input_notes(args, kwargs) + python_state.unrestorable_changes()
     return dataclasses.replace(report, notes=report.notes + notes) if notes else report
 
 
+def _caller_lines(frame: FrameType | None) -> frozenset[tuple[str, int]]:
+    """``(file, line)`` of ``frame`` and every frame that called it.
+
+    Why: a traced graph records the whole Python stack of each operation, the lines that
+    called ``check_trace`` included; for a model made only of torch code (``nn.LSTM``) those
+    are the only lines outside library code, and a finding must never name them.
+    """
+    lines: set[tuple[str, int]] = set()
+    while frame is not None:
+        lines.add((frame.f_code.co_filename, frame.f_lineno))
+        frame = frame.f_back
+    return frozenset(lines)
+
+
 def _checked_options(options: Any, budget_s: Any, name: str) -> CheckOptions:
     """``options`` with ``budget_s`` applied, or a clear error naming the argument that is wrong."""
     if options is None:
         options = CheckOptions()
+    elif isinstance(options, Mapping):
+        options = _options_from_mapping(options, name)
     elif not isinstance(options, CheckOptions):
         raise CheckOptionsError(
             f"check_trace({name}) got options={_short(options)} ({type(options).__name__}); it takes a"
-            " toolkit CheckOptions. Fix: pass CheckOptions(...) with the settings you want, e.g."
-            " options=CheckOptions(script=False), or leave options out for the defaults."
+            " toolkit CheckOptions, or a dict of torch.jit.trace keyword arguments. Fix: pass"
+            " CheckOptions(...) with the settings you want, e.g. options=CheckOptions(script=False),"
+            ' or options={"strict": False}, or leave options out for the defaults.'
         )
     for argument, value in (("budget_s", budget_s), ("options.budget_s", options.budget_s)):
         if value is None and argument == "budget_s":
@@ -419,6 +442,38 @@ def _checked_options(options: Any, budget_s: Any, name: str) -> CheckOptions:
                 f" Fix: pass a number, e.g. {argument.split('.')[-1]}=10."
             )
     return dataclasses.replace(options, budget_s=float(budget_s)) if budget_s is not None else options
+
+
+def _trace_parameters() -> tuple[str, ...]:
+    """The keyword arguments ``torch.jit.trace`` takes besides the function and its inputs."""
+    params = inspect.signature(torch.jit.trace).parameters
+    return tuple(p for p in params if p not in ("func", "example_inputs", "example_kwarg_inputs"))
+
+
+def _options_from_mapping(options: Mapping[Any, Any], name: str) -> CheckOptions:
+    """``options={"strict": False, "check_trace": False}``: what a ``torch.jit.trace`` call passes.
+
+    Keys that are ``torch.jit.trace`` parameters go to the trace (``check_trace`` is always off
+    inside the check: checking is what it does itself); keys that are :class:`CheckOptions`
+    fields set those.
+    """
+    fields = {f.name for f in dataclasses.fields(CheckOptions)} - {"trace_kwargs"}
+    trace_names = _trace_parameters()
+    trace_kwargs: dict[str, Any] = {}
+    settings: dict[str, Any] = {}
+    for key, value in options.items():
+        if key in trace_names:
+            if key != "check_trace":
+                trace_kwargs[key] = value
+        elif key in fields:
+            settings[key] = value
+        else:
+            raise CheckOptionsError(
+                f"check_trace({name}) got options key {_short(key)}, which is neither a torch.jit.trace"
+                f" argument ({', '.join(n for n in trace_names if not n.startswith('_'))}) nor a CheckOptions field ({', '.join(sorted(fields))})."
+                ' Fix: spell it as torch.jit.trace does, e.g. options={"strict": False}.'
+            )
+    return CheckOptions(**settings, trace_kwargs=trace_kwargs)
 
 
 def _short(value: Any) -> str:
@@ -445,12 +500,16 @@ def _check(
     check_inputs: tuple[Any, ...],
     options: CheckOptions,
     clock: _Budget,
+    outside: frozenset[tuple[str, int]],
 ) -> TraceReport:
     bench = _workbench(model, name, args, kwargs, options.seed)
 
     # 1-2. the instrumented trace, and the lint
     seed_everything(options.seed)
-    example = record_trace(bench.fresh(), *cloned(args, kwargs), trace_kwargs=options.trace_kwargs)
+    # traced from a copy that shares the private copy's weights (the traced module keeps them);
+    # whatever the traced call wrote into them is put back before anything else runs
+    example = record_trace(bench.shared(), *cloned(args, kwargs), trace_kwargs=options.trace_kwargs)
+    bench.restore()
     if example.error is not None:
         return _untraceable(name, example, clock)
     traced_graph = _graph(example.module)
@@ -462,12 +521,12 @@ def _check(
     lost_control_flow: dict[tuple[str, int], Node] = {}
     if options.script:
         if clock.allows("structural comparison with the scripted graph"):
-            scripted_graph, scripting_error, lost_control_flow = _script(bench, traced_graph)
+            scripted_graph, scripting_error, lost_control_flow = _script(bench, traced_graph, decorated_forwards(model))
         else:
             scripting_error = "not attempted: the time budget ran out"
 
     # 4. differential testing on generated inputs
-    variants = _variants(model, bench, args, kwargs, check_inputs, options, clock)
+    variants = _variants(model, bench, args, kwargs, check_inputs, options, clock, _values_matter(example, lint), _repeat_calls(lint))
     outcomes = _run(variants, bench, example.module, options, clock)
 
     # 5. localisation, then what no input proved
@@ -480,13 +539,23 @@ def _check(
         retrace=lambda variant: _retrace(bench, variant, options, clock),
         graph_of=_graph,
         provided=_provided_arguments(model, args, kwargs),
+        outside=outside,
+        training=bench.training,
     )
     proven: dict[tuple[str, int], Finding] = {}
     for outcome in _one_of_each_kind_first([o for o in outcomes if o.diverged])[: options.max_localisations]:
         if proven and not clock.allows(f"localising '{outcome.variant.label}'"):
             continue
         finding = explain_divergence(outcome, evidence)
-        proven.setdefault((finding.file, finding.line), finding)
+        if finding is not None:
+            proven.setdefault((finding.file, finding.line), finding)
+        else:
+            outcomes[outcomes.index(outcome)] = dataclasses.replace(
+                outcome,
+                status="skipped",
+                detail="only library code took another path on it (torch's handling of an unbatched input,"
+                f" say); no line of the model reads the rank. Eager vs traced: {outcome.detail}",
+            )
     suspected = suspected_findings(evidence, taken=proven)
     findings = tuple(sorted(proven.values(), key=lambda f: (f.file, f.line))) + tuple(suspected)
 
@@ -524,13 +593,15 @@ def _workbench(model: Any, name: str, args: tuple, kwargs: dict, seed: int) -> W
     try:
         with torch.no_grad():
             run_args, run_kwargs = cloned(args, kwargs)
-            bench.fresh()(*run_args, **run_kwargs)
+            bench.shared()(*run_args, **run_kwargs)
     except Exception as exc:  # noqa: BLE001 - the user's model failing on its own input
         raise TracingError(
             f"{name} fails in eager PyTorch on its own example inputs{user_location_text(exc)}: {error_line(exc)}."
             " Fix: call the model on these inputs directly and make that work first; a trace can only"
             " record a run that succeeds."
         ) from exc
+    finally:
+        bench.restore()
     return bench
 
 
@@ -542,6 +613,8 @@ def _variants(
     check_inputs: tuple[Any, ...],
     options: CheckOptions,
     clock: _Budget,
+    values_matter: bool = True,
+    repeat_calls: int = 3,
 ) -> list[Variant]:
     """The user's check inputs, inputs moved across decision boundaries, then generated ones."""
     targeted: list[Variant] = []
@@ -549,8 +622,9 @@ def _variants(
         seed_everything(options.seed)
         targeted = [
             Variant(label, VariantKind.BOUNDARY, moved_args, moved_kwargs)
-            for label, moved_args, moved_kwargs in boundary_inputs(bench.fresh(), args, kwargs)
+            for label, moved_args, moved_kwargs in boundary_inputs(bench.shared(), args, kwargs)
         ]
+        bench.restore()
     variants = generate_variants(
         args,
         kwargs,
@@ -559,31 +633,65 @@ def _variants(
         device=other_device(_example_device(args, kwargs)) if options.other_device else None,
         seed=options.seed,
         check_inputs=check_inputs,
+        values_matter=values_matter,
+        repeat_calls=repeat_calls,
     )
     variants[len(check_inputs):len(check_inputs)] = targeted
     return variants
+
+
+# counterexamples kept per axis (values, sizes...) before that axis stops: localising costs a
+# re-trace each, and a third value change almost never points at a line the first two missed
+_ENOUGH_PER_AXIS = 3
+_VALUE_LINT = frozenset({"T1", "T2", "T3", "T5", "T6", "T9", "T12", "T13"})
+
+
+def _values_matter(example: InstrumentedTrace, lint: tuple[LintHit, ...]) -> bool:
+    """Whether the example's trace read any tensor *value* into Python (see ``generate_variants``).
+
+    A rank read (``dim``, as batch-norm does) or a device read is not a value; sizes are not.
+    """
+    if example.warnings or any(hit.category in _VALUE_LINT for hit in lint):
+        return True
+    return any(not e.from_size and e.kind not in ("dim", "device") for e in example.escapes)
+
+
+def _repeat_calls(lint: tuple[LintHit, ...]) -> int:
+    """Calls in a row for the repeated-call variant: state a call leaves shows on the next one,
+    so two do; three where the lint saw Python state, RNG or re-bound buffers (a counter that
+    only matters past its first step)."""
+    return 3 if any(hit.category in ("T6", "T8") for hit in lint) else 2
 
 
 def _run(variants: list[Variant], bench: Workbench, traced: Any, options: CheckOptions, clock: _Budget) -> list[Outcome]:
     """Run every variant in time, with a progress bar when that takes a while.
 
     Variants of one group are alternatives (candidate values for one optional argument): the
-    first that eager PyTorch accepts stands for the group; if none does, the last refusal does.
+    first that eager PyTorch accepts and does not ignore stands for the group; if none does,
+    the last refusal (or the last ignored value) does.
     """
     outcomes: list[Outcome] = []
     settled: set[str] = set()
     unsettled: dict[str, Outcome] = {}
+    diverged: dict[str, int] = {}
+    durations: list[float] = []
     with _progress(len(variants), options.progress) as bar:
         for variant in variants:
             bar.update(1)
             if variant.group is not None and variant.group in settled:
                 continue
-            if not clock.allows(variant.label):
+            if diverged.get(variant.kind, 0) >= _ENOUGH_PER_AXIS:
+                continue  # this axis is proven; more counterexamples of it rarely name another line
+            if not clock.allows(variant.label, cost=max(durations[-3:], default=0.0)):
                 continue
+            started = time.perf_counter()
             outcome = run_variant(variant, bench, traced, seed=options.seed + 1, rtol=options.rtol, atol=options.atol)
+            durations.append(time.perf_counter() - started)
+            if outcome.diverged:
+                diverged[variant.kind] = diverged.get(variant.kind, 0) + 1
             if variant.group is None:
                 outcomes.append(outcome)
-            elif outcome.status != "skipped":
+            elif outcome.status != "skipped" and not outcome.ignored:
                 settled.add(variant.group)
                 unsettled.pop(variant.group, None)
                 outcomes.append(outcome)
@@ -679,10 +787,16 @@ def _graph(module: Any) -> Graph | None:
         return None
 
 
-def _script(bench: Workbench, traced_graph: Graph | None) -> tuple[Graph | None, str | None, dict[tuple[str, int], Node]]:
-    """Script a fresh copy; the lost control flow by ``(file, line)``, or why scripting failed."""
+def _script(
+    bench: Workbench, traced_graph: Graph | None, decorated: tuple[tuple[str, str, int, int], ...] = ()
+) -> tuple[Graph | None, str | None, dict[tuple[str, int], Node]]:
+    """Script a fresh copy; the lost control flow by ``(file, line)``, or why scripting failed.
+
+    ``decorated`` (:func:`~toolkit.analysis.lost_flow.lint.decorated_forwards`) puts nodes that
+    TorchScript filed under a decorator's file back in the decorated function's file.
+    """
     try:
-        scripted = torch.jit.script(bench.fresh())
+        scripted = torch.jit.script(bench.shared())  # compiled, never run
     except Exception as exc:  # noqa: BLE001 - scripting is best effort by design
         return None, error_line(exc), {}
     scripted_graph = _graph(scripted)
@@ -690,19 +804,59 @@ def _script(bench: Workbench, traced_graph: Graph | None) -> tuple[Graph | None,
         return scripted_graph, None, {}
     lost: dict[tuple[str, int], Node] = {}
     for node in diff_graphs(traced_graph, scripted_graph).lost_control_flow:
-        if node.source is None or _has_constant_condition(scripted_graph, node):
+        if node.source is None or _decided_by_configuration(scripted_graph, node):
             continue
-        if is_torch_path(node.source.file):
-            continue  # control flow inside torch's own functions (F.interpolate...) is not the user's
-        lost.setdefault((node.source.file, node.source.line), node)
+        if node.source.file == "<string>" or is_torch_path(node.source.file):
+            continue  # control flow inside torch's own functions (F.interpolate, TorchScript's built-ins) is not the user's
+        lost.setdefault(_own_file(node.source.file, node.source.line, decorated), node)
     return scripted_graph, None, lost
 
 
-def _has_constant_condition(g: Graph, node: Node) -> bool:
-    if node.kind is not NodeKind.IF or not node.inputs:
+def _own_file(file: str, line: int, decorated: tuple[tuple[str, str, int, int], ...]) -> tuple[str, int]:
+    for wrapper_file, own_file, first, last in decorated:
+        if file == wrapper_file and first <= line <= last:
+            return own_file, line
+    return file, line
+
+
+def _decided_by_configuration(g: Graph, node: Node) -> bool:
+    """True when a scripted ``prim::If``/``prim::Loop`` is decided by constants and module attributes only.
+
+    Why: ``if self.use_res_connect:``, ``if self.downsample is not None:`` or timm's
+    ``has_skip`` are fixed when the module is built; every input takes the same path, so a
+    trace that flattened them lost nothing. Its condition (and a loop's trip count) is
+    followed back through the graph: constants and non-tensor attributes read from the module
+    itself are configuration; anything computed from an input or a tensor is not.
+    """
+    if node.kind is NodeKind.IF:
+        deciding = node.inputs[:1]
+    elif node.kind is NodeKind.LOOP:
+        deciding = node.inputs[:2]
+    else:
         return False
-    producer = g.producer(node.inputs[0])
-    return producer is not None and producer.kind is NodeKind.CONSTANT
+    module_inputs = {v.name for v in g.inputs[:1] if not v.is_tensor}
+    pending, seen = list(deciding), set()
+    while pending:
+        name = pending.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        producer = g.producer(name)
+        if producer is None:
+            if name not in module_inputs:
+                return False  # an input of the graph (or of a block): data
+            continue
+        if producer.kind is NodeKind.CONSTANT:
+            continue
+        if producer.kind is NodeKind.GET_ATTR:
+            if any(out.is_tensor for out in producer.outputs):
+                return False  # a parameter or buffer: its values may be anything
+        elif producer.kind in (NodeKind.CALL_METHOD, NodeKind.CALL_FUNCTION, NodeKind.PYTHON_OP):
+            return False
+        elif producer.kind in (NodeKind.IF, NodeKind.LOOP):  # `a or b` is scripted as an If: follow both branches
+            pending.extend(out for block in producer.blocks for out in block.outputs)
+        pending.extend(producer.inputs)
+    return bool(deciding)
 
 
 def _progress(total: int, enabled: bool | None):

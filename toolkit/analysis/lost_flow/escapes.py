@@ -34,7 +34,7 @@ from torch.overrides import TorchFunctionMode
 from toolkit import capture
 from toolkit.capture import TracerWarningRecord
 from toolkit.errors import TracingError
-from toolkit.frames import STDLIB_DIR, TOOLKIT_DIR, TORCH_DIR, innermost_user_frame
+from toolkit.frames import STDLIB_DIR, TOOLKIT_DIR, TORCH_DIR, innermost_user_frame, is_library_path
 from toolkit.ir.build import tracing_paused
 
 __all__ = [
@@ -143,28 +143,33 @@ class InstrumentedTrace:
 
 
 def user_frame(frame: Any) -> tuple[str, int, str] | None:
-    """The innermost frame of user code at or outside ``frame``.
+    """The innermost frame of the model's own code at or outside ``frame``.
 
-    Torch's and the standard library's frames are skipped, and so are this module's own
-    (the recorder sits between the model and every torch call). Reaching any other toolkit
-    frame first means the model did not cause this (the toolkit or ``torch.jit.trace`` did):
-    ``None``.
+    The user's code comes first: the innermost frame outside all library code
+    (:func:`toolkit.frames.is_library_path`), so a model that wraps a transformers layer is
+    told about its own line. A model made only of installed packages (a transformers model
+    traced as it is) has no such frame; then the innermost frame outside torch and the
+    standard library names the package's line. This module's own frames are skipped (the
+    recorder sits between the model and every torch call). Reaching any other toolkit frame
+    ends the walk: frames beyond it are the toolkit's or the caller of ``check_trace``, never
+    the model's, and with nothing found before it the model did not cause this: ``None``.
     """
+    package_frame: tuple[str, int, str] | None = None
     while frame is not None:
         filename = frame.f_code.co_filename
         if filename == _THIS_FILE:
             frame = frame.f_back
             continue
         if filename.startswith(TOOLKIT_DIR):
-            return None
-        if not (
-            filename.startswith(TORCH_DIR)
-            or filename.startswith(STDLIB_DIR)
-            or filename.startswith("<frozen")
-        ):
+            return package_frame
+        if not is_library_path(filename):
             return filename, frame.f_lineno, frame.f_code.co_name
+        if package_frame is None and not (
+            filename.startswith(TORCH_DIR) or filename.startswith(STDLIB_DIR) or filename.startswith("<frozen")
+        ):
+            package_frame = (filename, frame.f_lineno, frame.f_code.co_name)
         frame = frame.f_back
-    return None
+    return package_frame
 
 
 def _plain(value: Any, *, limit: int = 16) -> Any:

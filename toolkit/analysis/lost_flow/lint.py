@@ -19,15 +19,17 @@ from __future__ import annotations
 
 import ast
 import inspect
+import re
 import textwrap
 from dataclasses import dataclass
+from types import CodeType
 from typing import Any, Callable, Iterable
 
 import torch
 
 from toolkit.frames import is_torch_path
 
-__all__ = ["LintHit", "lint_model"]
+__all__ = ["LintHit", "decorated_forwards", "function_code", "function_source", "lint_model"]
 
 _MAX_FUNCTIONS = 60
 
@@ -87,7 +89,7 @@ def lint_model(model: Any) -> tuple[LintHit, ...]:
     queue = list(roots)
     while queue and len(seen) < _MAX_FUNCTIONS:
         fn, owner, is_entry = queue.pop(0)
-        code = getattr(fn, "__code__", None)
+        code = function_code(fn)
         if code is None or code in seen:
             continue
         seen.add(code)
@@ -114,12 +116,67 @@ def _is_user_code(fn: Any) -> bool:
     return not is_torch_path(path)
 
 
-def _lint_function(fn: Callable, owner: Any, *, is_entry: bool) -> tuple[list[LintHit], list[tuple[Callable, Any]]] | None:
+def function_code(fn: Any) -> CodeType | None:
+    """The code object of ``fn`` itself: bound methods and ``functools.wraps`` decorators unwrapped.
+
+    Why: a decorated ``forward`` (every transformers model) is a wrapper whose own code lives in
+    the decorator's file; its ``__wrapped__`` chain leads to the function the user wrote, whose
+    file and line numbers are the ones frames and ``linecache`` report.
+    """
+    target = getattr(fn, "__func__", fn)
     try:
-        lines, start = inspect.getsourcelines(fn)
-        path = fn.__code__.co_filename  # the name frames and linecache use, as escapes do
-    except (OSError, TypeError, AttributeError):
+        target = inspect.unwrap(target)
+    except ValueError:  # a __wrapped__ cycle: keep the outermost
+        pass
+    target = getattr(target, "__func__", target)
+    code = getattr(target, "__code__", None)
+    return code if isinstance(code, CodeType) else None
+
+
+def function_source(fn: Any) -> tuple[str, int, list[str]] | None:
+    """``(file, first line, source lines)`` of the function itself (see :func:`function_code`).
+
+    The file is the code object's (the name frames and ``linecache`` use); ``None`` when the
+    source cannot be read (a C++ function, a function typed at the REPL).
+    """
+    code = function_code(fn)
+    if code is None:
         return None
+    try:
+        lines, start = inspect.getsourcelines(code)
+    except (OSError, TypeError):
+        return None
+    return code.co_filename, start, lines
+
+
+def decorated_forwards(model: Any) -> tuple[tuple[str, str, int, int], ...]:
+    """``(wrapper's file, function's file, first line, last line)`` for each decorated ``forward``.
+
+    Why: TorchScript compiles a decorated ``forward`` from the function's own source but
+    records the wrapper's file name, so a scripted node of a transformers model says
+    ``utils/generic.py`` with the model file's line numbers. A node at a wrapper's file, within
+    a wrapped function's lines, belongs to the function's file.
+    """
+    modules = [m for _, m in model.named_modules()] if isinstance(model, torch.nn.Module) else []
+    found: dict[tuple[str, str, int, int], None] = {}
+    for module in modules:
+        forward = getattr(type(module), "forward", None)
+        outer = getattr(forward, "__code__", None)
+        inner = function_code(forward)
+        source = function_source(forward)
+        if outer is None or inner is None or source is None or outer is inner:
+            continue
+        file, start, lines = source
+        if outer.co_filename != file:
+            found[(outer.co_filename, file, start, start + len(lines) - 1)] = None
+    return tuple(found)
+
+
+def _lint_function(fn: Callable, owner: Any, *, is_entry: bool) -> tuple[list[LintHit], list[tuple[Callable, Any]]] | None:
+    found = function_source(fn)
+    if found is None:
+        return None
+    path, start, lines = found
     try:
         tree = ast.parse(textwrap.dedent("".join(lines)))
     except SyntaxError:
@@ -138,6 +195,28 @@ def _is_compiled(func: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
         if text.endswith(("script_if_tracing", "jit.script", "torch.jit.ignore", "jit.unused")):
             return True
     return False
+
+
+_REPORTING_CALL = re.compile(r"(^|[._])(log|warn|print|debug|info)", re.IGNORECASE)
+
+
+def _asks_if_tracing(test: ast.AST) -> bool:
+    text = _dotted(test)
+    return "is_tracing" in text or "is_scripting" in text or "_get_tracing_state" in text
+
+
+def _only_reports(statements: list[ast.stmt]) -> bool:
+    """True when every statement only logs, warns or prints (or is ``pass``): no result depends on it."""
+    for statement in statements:
+        if isinstance(statement, ast.Pass):
+            continue
+        if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call):
+            if _REPORTING_CALL.search(_dotted(statement.value.func)):
+                continue  # warnings.warn, logger.warning_once, torchvision's _log_api_usage_once
+        if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant):
+            continue  # a docstring-like string
+        return False
+    return bool(statements)
 
 
 def _dotted(node: ast.AST) -> str:
@@ -323,6 +402,8 @@ class _FunctionLint:
                 self.check_store(node, node.target, node.value)
                 self.assign(node.target, node.value)
             return
+        if isinstance(node, ast.If) and _only_reports(node.body + node.orelse) and _asks_if_tracing(node.test):
+            return  # `if torch.jit.is_tracing(): warnings.warn(...)` changes no result
         if isinstance(node, (ast.If, ast.While)):
             self.branch(node, node.test, loop=isinstance(node, ast.While), in_loop=in_loop)
             self.expressions(node.test)
@@ -337,6 +418,8 @@ class _FunctionLint:
                 self.visit(child, in_loop=True)
             return
         if isinstance(node, ast.Return) and node.value is not None:
+            if isinstance(node.value, ast.Call) and tuple(_dotted(node.value.func).split(".")) in _TRACE_AWARE_CALLS:
+                return  # a helper that passes `is_tracing()` on: the branch is at its caller, reported there
             self.expressions(node.value)
             if isinstance(node.value, (ast.DictComp, ast.ListComp)) and any(
                 self.is_tensor(cond) for gen in node.value.generators for cond in gen.ifs

@@ -21,7 +21,6 @@ that no input proved) into *suspected* findings.
 
 from __future__ import annotations
 
-import inspect
 import linecache
 import re
 from dataclasses import dataclass, field
@@ -31,7 +30,7 @@ from toolkit.analysis.lost_flow.variants import Outcome, Variant, VariantKind
 from toolkit.analysis.lost_flow.escapes import Divergence, Escape, InstrumentedTrace, first_divergence
 from toolkit.capture import TracerWarningRecord
 from toolkit.analysis.lost_flow.findings import CATEGORIES, PROVEN, SUSPECTED, Counterexample, Finding
-from toolkit.analysis.lost_flow.lint import LintHit
+from toolkit.analysis.lost_flow.lint import LintHit, function_source
 from toolkit.ir.model import Graph, Node, NodeKind
 
 __all__ = ["Evidence", "entry_location", "explain_divergence", "suspected_findings"]
@@ -87,6 +86,10 @@ class Evidence:
             by ``(file, line)``.
         entry: ``(file, line)`` of the traced function's ``def``, the last resort.
         provided: names of the arguments the example inputs gave (not "left out").
+        outside: ``(file, line)`` of every frame that called ``check_trace``: the caller's lines,
+            never the model's (a traced graph records the whole Python stack, the caller's too).
+        training: whether the model was in training mode; a model in ``eval()`` has no
+            training-mode behaviour for a trace to bake in (no T7 suspicion).
         retrace: traces a fresh copy on a variant's inputs (``None`` when it cannot).
         graph_of: builds the IR of a traced module.
     """
@@ -99,6 +102,8 @@ class Evidence:
     retrace: Callable[[Variant], InstrumentedTrace | None]
     graph_of: Callable[[Any], Graph | None]
     provided: frozenset[str] = frozenset()
+    outside: frozenset[tuple[str, int]] = frozenset()
+    training: bool = True
     _retraced: dict[str, InstrumentedTrace | None] = field(default_factory=dict)
 
     def retraced(self, variant: Variant) -> InstrumentedTrace | None:
@@ -117,6 +122,7 @@ class _Site:
     what: str
     why: str
     evidence: tuple[str, ...]
+    through_library: bool = False
 
 
 # ---------------------------------------------------------------------------------------------
@@ -124,10 +130,17 @@ class _Site:
 # ---------------------------------------------------------------------------------------------
 
 
-def explain_divergence(outcome: Outcome, evidence: Evidence) -> Finding:
-    """A proven finding for one diverging variant: the lost line, what, why and the fix."""
+def explain_divergence(outcome: Outcome, evidence: Evidence) -> Finding | None:
+    """A proven finding for one diverging variant: the lost line, what, why and the fix.
+
+    ``None`` when the divergence says nothing about the model's own code: an input of another
+    rank that only made library code take another path (torch's unbatched-input handling in
+    ``nn.Conv2d`` or ``nn.MultiheadAttention``) while no line of the model read the rank.
+    """
     variant = outcome.variant
     site = _locate(outcome, evidence)
+    if variant.kind == VariantKind.RANK and site.through_library:
+        return None
     if outcome.structural and site.category in ("T1", "T3", "T4"):
         site = _Site(
             site.file,
@@ -179,7 +192,7 @@ def _locate(outcome: Outcome, evidence: Evidence) -> _Site:
                 return _escape_site(_representative(divergence, evidence.example.escapes, other.escapes), outcome)
             if other.error is None:
                 graph_site = _graph_site(evidence, other, outcome)
-                if graph_site is not None:
+                if graph_site is not None and (graph_site.file, graph_site.line) not in evidence.outside:
                     return graph_site
     lint_site = _lint_site(outcome, evidence, stateful=stateful)
     if lint_site is not None:
@@ -203,6 +216,7 @@ def _locate(outcome: Outcome, evidence: Evidence) -> _Site:
         "behaviour of this function that the trace did not record",
         f"no single line could be pinned down; {_diverged_clause(outcome)}",
         (),
+        through_library=True,
     )
 
 
@@ -307,7 +321,7 @@ def _escape_site(divergence: Divergence, outcome: Outcome) -> _Site:
             f"this line turned a tensor into the Python {at.kind} {before} while tracing, and the trace"
             f" keeps it as a constant; the counterexample gives {after}."
         )
-    return _Site(at.file, at.line, category, what, why, ("escape",))
+    return _Site(at.file, at.line, category, what, why, ("escape",), through_library=not at.direct)
 
 
 def _escape_category(at: Escape, text: str) -> str:
@@ -362,7 +376,7 @@ def _condition(text: str) -> str:
 
 def _value_text(escape: Escape | None) -> str:
     if escape is None:
-        return "(no such step: that run ended sooner)"
+        return "nothing (that trace never got this far)"
     value = escape.value
     if isinstance(value, float):
         return f"{value:.6g}"
@@ -392,7 +406,7 @@ def _graph_site(evidence: Evidence, other: InstrumentedTrace, outcome: Outcome) 
             f" trace has {before!r}): this code ran differently for that input (a loop, a branch, or a list of"
             " sizes whose length is the rank), and the trace kept the example's version."
         )
-        return _Site(node.source.file, node.source.line, "T4", what, why, ("graph-diff",))
+        return _Site(node.source.file, node.source.line, "T4", what, why, ("graph-diff",), through_library=True)
     if isinstance(before, _OperationCount):
         what = "how many times this part ran"
         why = (
@@ -400,7 +414,7 @@ def _graph_site(evidence: Evidence, other: InstrumentedTrace, outcome: Outcome) 
             " first extra operation comes from this line, so a loop or branch here ran a different number of"
             " times and the trace kept the example's count."
         )
-        return _Site(node.source.file, node.source.line, "T4", what, why, ("graph-diff",))
+        return _Site(node.source.file, node.source.line, "T4", what, why, ("graph-diff",), through_library=True)
     if node.op == "aten::size":
         what = f"the dimension index {before!r} of a size read"
         why = (
@@ -600,7 +614,7 @@ def suspected_findings(evidence: Evidence, *, taken: Iterable[tuple[str, int]]) 
 
     def add(file: str, line: int, category: str, what: str, why: str, kind: str) -> None:
         key = (file, line)
-        if key in covered:
+        if key in covered or key in evidence.outside:
             return
         existing = found.get(key)
         if existing is not None:
@@ -649,6 +663,8 @@ def suspected_findings(evidence: Evidence, *, taken: Iterable[tuple[str, int]]) 
     for hit in evidence.lint:
         if hit.rule == "optional-argument" and set(hit.names) <= evidence.provided:
             continue  # the example passed it
+        if hit.category == "T7" and not evidence.training:
+            continue  # traced in eval mode: the mode the trace keeps is the one it is used in
         if hit.category in ("T6", "T7", "T8", "T10", "T12"):
             add(hit.file, hit.line, hit.category, CATEGORIES[hit.category].name, f"{hit.message}. No generated input showed a difference.", "lint")
     return [found[key] for key in sorted(found)]
@@ -703,11 +719,9 @@ def _source(file: str, line: int) -> str | None:
 
 def entry_location(fn: Any) -> tuple[str, int]:
     """``(file, line)`` of a function's ``def`` (or its first line), for the last resort."""
-    target = getattr(fn, "forward", fn)
-    try:
-        lines, start = inspect.getsourcelines(target)
-        file = inspect.unwrap(target).__code__.co_filename
-    except (OSError, TypeError, AttributeError):
+    found = function_source(getattr(fn, "forward", fn))
+    if found is None:
         return ("<unknown>", 0)
+    file, start, lines = found
     offset = next((i for i, text in enumerate(lines) if text.lstrip().startswith(("def ", "async def "))), 0)
     return (file, start + offset)

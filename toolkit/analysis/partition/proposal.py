@@ -14,7 +14,7 @@ never disagree.
   computed tensor, ``aten::item``), control flow, Python ops.
 - ``VIEW``: zero-copy tensor views (``aten::view``, ``aten::flatten``, ``aten::permute``...).
 - ``SHAPE``: metadata reads and host scalar arithmetic (``aten::size``, ``prim::NumToTensor``,
-  ``aten::Int`` of a size). Duplicated into every segment that needs them, never transferred:
+  ``aten::Int`` of a size, and 0-dim tensor arithmetic on sizes such as ``h // patch``). Duplicated into every segment that needs them, never transferred:
   this keeps ``view(x.size(0), -1)`` batch-polymorphic in every segment.
 - ``CONSTANT``, ``PARAM`` (``prim::GetAttr``), ``PACK`` (list/tuple construction): free.
 - ``UNPACK`` (``prim::ListUnpack`` after ``aten::chunk``...): runs wherever its producer runs.
@@ -351,7 +351,35 @@ def _role(graph: Graph, n: Node, roles: Mapping[str, Role]) -> Role:
         return Role.UNPACK
     if n.op in VIEW_OPS:
         return Role.VIEW
+    if _is_size_arithmetic(graph, n, tensor_inputs, roles):
+        return Role.SHAPE
     return Role.COMPUTE
+
+
+def _is_size_arithmetic(graph: Graph, n: Node, tensor_inputs: list[str], roles: Mapping[str, Role]) -> bool:
+    """Host arithmetic on sizes that the trace recorded as tensor ops: ``x.size(2) // 16`` becomes
+    ``aten::floor_divide(prim::NumToTensor(aten::size(x, 2)), tensor(16))``.
+
+    Such a node reads only 0-dim tensors made from sizes (or 0-dim constants) and makes 0-dim
+    tensors, all on the CPU whatever the model's device. Treating it as compute would put a
+    device sync (``aten::Int`` of its result) in the middle of the model and cut an accelerator
+    segment in two, as torchvision's ViT did (``n_h * n_w`` patches); as a shape op it is
+    recomputed, for free, in every segment that needs it. In-place ops are excluded: a copy in
+    each segment would apply them twice.
+    """
+    if not n.op.startswith("aten::") or n.op.endswith("_") or not tensor_inputs:
+        return False
+    if not all(v.shape == () for v in n.outputs):
+        return False
+    from_sizes = False
+    for value in tensor_inputs:
+        producer = graph.producer(value)
+        role = roles.get(producer.id) if producer is not None else None
+        if role is Role.SHAPE:
+            from_sizes = True
+        elif role is not Role.CONSTANT or graph.value(value).shape != ():
+            return False
+    return from_sizes
 
 
 _PACKING = (NodeKind.LIST_CONSTRUCT, NodeKind.TUPLE_CONSTRUCT)
@@ -524,14 +552,19 @@ def _free_closure(ix: _Index, start_values: Iterable[str]) -> set[str]:
     return closure
 
 
-def _host_value_leaves(ix: _Index, node: Node) -> list[tuple[str, Node | None]]:
+def _host_value_leaves(ix: _Index, node: Node) -> list[tuple[str, Node | None, Node | None]]:
     """Non-tensor values ``node`` needs (through its free closure) that cannot be recomputed
-    inside a segment: host scalars from HOST nodes, unpacking, or non-tensor graph inputs."""
-    found: list[tuple[str, Node | None]] = []
+    inside a segment: host scalars from HOST nodes, unpacking, or non-tensor graph inputs.
+
+    Each comes with its producer (``None`` for a graph input) and the free node ``node`` reads
+    that leads to it (``None`` when ``node`` reads it itself), so a reason can say that ``cat``
+    needs a host value *through* the ``reshape`` of one of its tensors.
+    """
+    found: list[tuple[str, Node | None, Node | None]] = []
     seen: set[str] = set()
-    stack = list(ix.external[node.id])
+    stack: list[tuple[str, Node | None]] = [(v, None) for v in ix.external[node.id]]
     while stack:
-        value = stack.pop()
+        value, via = stack.pop()
         if value in seen:
             continue
         seen.add(value)
@@ -539,13 +572,13 @@ def _host_value_leaves(ix: _Index, node: Node) -> list[tuple[str, Node | None]]:
         producer = ix.top_producer.get(value)
         if producer is None:
             if not _carries_tensor(v.type) and not ix.is_module_value(value):
-                found.append((value, None))
+                found.append((value, None, via))
             continue
         role = ix.roles[producer.id]
         if role.is_free:
-            stack.extend(ix.external[producer.id])
+            stack.extend((name, via or producer) for name in ix.external[producer.id])
         elif not _carries_tensor(v.type):
-            found.append((value, producer))
+            found.append((value, producer, via))
     return found
 
 
@@ -623,12 +656,13 @@ def decide(
             continue
         leaves = _host_value_leaves(ix, n)
         if leaves:
-            value, producer = leaves[0]
+            value, producer, via = leaves[0]
             origin = f"{producer.op} ({producer.id})" if producer is not None else "a graph input"
+            through = f" through {via.op} ({via.id})" if via is not None else ""
             decisions[n.id] = Decision(
                 Target.CPU,
                 Reason.NON_TENSOR,
-                f"needs host value %{value} from {origin}; accelerator segments take tensors only",
+                f"needs host value %{value} from {origin}{through}; accelerator segments take tensors only",
             )
             continue
         decisions[n.id] = Decision(Target.ACCELERATOR)

@@ -13,6 +13,9 @@ the real file (:mod:`~toolkit.analysis.script_errors.locate`), and "Can't redefi
 torch says when an earlier failed ``torch.jit.script`` of the same class left a half-built type in
 its cache, is replaced by the real error, found by compiling once more with that cache entry set
 aside (and put back: explaining changes nothing for later calls). Torch's first message is kept.
+A third is undone before anything else: a kept torch error holds a frame whose local keeps an
+entry on torch's compiler call stack, so the next, unrelated failure would quote this one's line
+as its caller; the frames are released first (:func:`toolkit.capture.release_compile_frames`).
 """
 
 from __future__ import annotations
@@ -41,7 +44,7 @@ from toolkit.analysis.script_errors.locate import (
 )
 from toolkit.analysis.script_errors.message import TorchMessage, parse_message
 from toolkit.analysis.script_errors.rules import Clue, Verdict, classify
-from toolkit.capture import fresh_script_error
+from toolkit.capture import fresh_script_error, release_compile_frames
 
 __all__ = ["ScriptFailure", "explain_failure", "torch_error_text"]
 
@@ -101,6 +104,7 @@ def explain_failure(obj: Any, exc: BaseException) -> ScriptFailure:
         obj: what was scripted (a module, a function or a class).
         exc: what ``torch.jit.script`` raised.
     """
+    release_compile_frames(exc)  # a kept failure must not leak into the next explanation (see capture)
     kept = torch_error_text(exc)
     text = kept
     try:

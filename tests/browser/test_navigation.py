@@ -1,0 +1,392 @@
+"""Finding one's way around a graph in a real chromium, on the bare widget page (issue 12).
+
+Fit on first draw (both ways, never below a readable scale), ctrl + wheel zooming around the
+cursor, the overview map, full screen, the top-down / left-right switch, the keyboard (Esc,
+arrows along edges), clicks on empty canvas, hover titles in the student's words, the one box
+count shared by banner, status line and depth menu, the code line's details, the library
+internals toggle and the comparison's capped summary. Every test asserts, through the
+``guard`` fixture, that the page attempted no network request; the screenshots go to
+``artifacts/screenshots/nav-*.png``.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import torch
+
+import toolkit
+from tests.browser import synthetic
+from tests.browser.test_widgets_page import mount, renders, wait_rendered
+from tests.fixtures import models
+from toolkit.render.api import code, graph_view
+from toolkit.widgets.shells import CompareWidget, GraphWidget
+
+pytestmark = pytest.mark.browser
+
+READABLE_SCALE = 0.7  # js/src/graph-pane.js
+INTERNAL_ID = re.compile(r"^(n\d+(\.b\d+\.n\d+)*|cluster_\d+|in:\w+|out|m:\S+|fold:\S+|lib:\S+|node\d+)(->.*)?$")
+
+# The screen rectangles of the viewport and of every drawn node, and the pane's scale.
+GEOMETRY_JS = """sel => {
+  const root = document.querySelector(sel);
+  const vp = root.querySelector('.tst-viewport');
+  const r = vp.getBoundingClientRect();
+  const box = e => { const b = e.getBoundingClientRect(); return [b.left, b.top, b.right, b.bottom]; };
+  return {
+    viewport: [r.left, r.top, r.left + vp.clientWidth, r.top + vp.clientHeight],
+    nodes: Object.fromEntries(Array.from(root.querySelectorAll('.tst-stage g.node[id^="node:"]'), g => [g.id.slice(5), box(g)])),
+    scale: Number(root.querySelector('.tst-graph').dataset.scale),
+    scroll: [vp.scrollLeft, vp.scrollTop],
+  };
+}"""
+
+
+def geometry(page, sel: str) -> dict:
+    return page.evaluate(GEOMETRY_JS, sel)
+
+
+def centre(rect) -> tuple[float, float]:
+    return ((rect[0] + rect[2]) / 2, (rect[1] + rect[3]) / 2)
+
+
+def inside(rect, outer, slack: float = 1.0) -> bool:
+    return rect[0] >= outer[0] - slack and rect[1] >= outer[1] - slack and rect[2] <= outer[2] + slack and rect[3] <= outer[3] + slack
+
+
+@pytest.fixture(scope="module")
+def traced_cell3():
+    torch.manual_seed(0)
+    return toolkit.trace(models.MyCell3(models.MyDecisionGate()), models.example_inputs("MyCell3"))
+
+
+@pytest.fixture(scope="module")
+def resnet(zoo):
+    return zoo["ResNet50ish"][3]
+
+
+def everything_open(page, sel: str) -> None:
+    before = renders(page, sel)
+    page.locator(f"{sel} .tst-expand-all").click()
+    wait_rendered(page, sel, before + 1, timeout=60000)
+
+
+# --- fit, zoom, overview --------------------------------------------------------------------------
+
+
+def test_first_view_fits_a_tall_graph_both_ways(page, traced_cell3, screenshots):
+    """Traced MyCell3 used to start cut off below `tanh`: now every box is in the pane."""
+    sel = mount(page, GraphWidget(graph_view(traced_cell3), code=code(traced_cell3)))
+    wait_rendered(page, sel)
+    g = geometry(page, sel)
+    assert g["nodes"], "nothing drawn"
+    outside = [node for node, rect in g["nodes"].items() if not inside(rect, g["viewport"])]
+    assert outside == [], f"boxes outside the pane on first draw: {outside}"
+    assert READABLE_SCALE <= g["scale"] <= 1
+    assert page.get_attribute(f"{sel} .tst-graph", "data-minimap") == "hidden"
+    assert page.locator(f"{sel} .tst-minimap").is_hidden()
+    page.locator(f"{sel} .tst-root").screenshot(path=str(screenshots / "nav-fit-traced-cell3.png"))
+
+
+def test_a_graph_too_big_to_fit_stays_readable_scrolls_and_gets_an_overview(page, resnet, screenshots):
+    sel = mount(page, GraphWidget(graph_view(resnet), code=code(resnet)))
+    wait_rendered(page, sel)
+    everything_open(page, sel)
+    page.locator(f"{sel} .tst-fit").click()
+    g = geometry(page, sel)
+    assert g["scale"] == pytest.approx(READABLE_SCALE, abs=1e-3), "fit shrinks no further than readable"
+    assert g["scroll"] == [0, 0]
+    minimap = page.locator(f"{sel} .tst-minimap")
+    assert minimap.is_visible() and page.get_attribute(f"{sel} .tst-graph", "data-minimap") == "shown"
+    frame = page.locator(f"{sel} .tst-minimap-view").bounding_box()
+    page.locator(f"{sel} .tst-root").screenshot(path=str(screenshots / "nav-resnet-expanded-minimap.png"))
+    # A click near the bottom of the overview moves the view to the graph's end.
+    box = minimap.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] - 3)
+    after = geometry(page, sel)
+    assert after["scroll"][1] > g["scroll"][1] + 200
+    moved = page.locator(f"{sel} .tst-minimap-view").bounding_box()
+    assert moved["y"] > frame["y"] + 20, "the overview's frame follows the view"
+    # Dragging in the overview moves the view continuously.
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] - 3)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + 3, steps=5)
+    page.mouse.up()
+    assert geometry(page, sel)["scroll"][1] < after["scroll"][1] - 200
+
+
+def test_ctrl_wheel_zooms_around_the_cursor(page, resnet):
+    sel = mount(page, GraphWidget(graph_view(resnet), code=code(resnet)))
+    wait_rendered(page, sel)
+    g = geometry(page, sel)
+    visible = [n for n, r in g["nodes"].items() if inside(r, g["viewport"], slack=-40)]
+    node = visible[len(visible) // 2]
+    x, y = centre(g["nodes"][node])
+    page.mouse.move(x, y)
+    page.keyboard.down("Control")
+    for _ in range(3):
+        page.mouse.wheel(0, -100)
+    page.keyboard.up("Control")
+    page.wait_for_function("([sel, s]) => Number(document.querySelector(sel + ' .tst-graph').dataset.scale) > s * 1.5", arg=[sel, g["scale"]])
+    after = geometry(page, sel)
+    ax, ay = centre(after["nodes"][node])
+    assert abs(ax - x) <= 3 and abs(ay - y) <= 3, f"{node} moved from {(x, y)} to {(ax, ay)}"
+    # Zooming out again around another point keeps that point too.
+    page.mouse.move(x + 30, y + 20)
+    page.keyboard.down("Control")
+    page.mouse.wheel(0, 100)
+    page.keyboard.up("Control")
+    page.wait_for_function("([sel, s]) => Number(document.querySelector(sel + ' .tst-graph').dataset.scale) < s", arg=[sel, after["scale"]])
+    again = geometry(page, sel)
+    ratio = again["scale"] / after["scale"]
+    bx, by = centre(again["nodes"][node])
+    assert abs((bx - (x + 30)) - (ax - (x + 30)) * ratio) <= 3 and abs((by - (y + 20)) - (ay - (y + 20)) * ratio) <= 3
+    # A plain wheel still scrolls and never zooms.
+    page.mouse.wheel(0, 200)
+    page.wait_for_function("sel => document.querySelector(sel + ' .tst-viewport').scrollTop > 0", arg=sel)
+    assert geometry(page, sel)["scale"] == again["scale"]
+
+
+def test_full_screen_gives_the_graph_the_screen_and_comes_back(page, resnet, screenshots):
+    sel = mount(page, GraphWidget(graph_view(resnet), code=code(resnet)))
+    wait_rendered(page, sel)
+    before = page.locator(f"{sel} .tst-viewport").bounding_box()
+    page.locator(f"{sel} .tst-fullscreen").click()
+    page.wait_for_function("sel => document.fullscreenElement === document.querySelector(sel + ' .tst-root')", arg=sel)
+    page.wait_for_function(
+        "([sel, w]) => document.querySelector(sel + ' .tst-viewport').getBoundingClientRect().width > w + 100", arg=[sel, before["width"]]
+    )
+    full = page.locator(f"{sel} .tst-viewport").bounding_box()
+    assert full["height"] > before["height"] + 200
+    assert page.get_attribute(f"{sel} .tst-root", "data-fullscreen") == "screen"
+    page.screenshot(path=str(screenshots / "nav-full-screen.png"))
+    page.locator(f"{sel} .tst-fullscreen").click()  # the same button brings it back
+    page.wait_for_function("() => document.fullscreenElement === null")
+    page.wait_for_function(
+        "([sel, w]) => Math.abs(document.querySelector(sel + ' .tst-viewport').getBoundingClientRect().width - w) < 2", arg=[sel, before["width"]]
+    )
+    assert page.get_attribute(f"{sel} .tst-root", "data-fullscreen") == ""
+
+
+def test_full_screen_pops_out_where_the_api_is_refused(page, traced_cell3):
+    sel = mount(page, GraphWidget(graph_view(traced_cell3)))
+    wait_rendered(page, sel)
+    page.evaluate("sel => { document.querySelector(sel + ' .tst-root').requestFullscreen = () => Promise.reject(new Error('denied')); }", sel)
+    page.locator(f"{sel} .tst-fullscreen").click()
+    page.wait_for_function("sel => document.querySelector(sel + ' .tst-root').dataset.fullscreen === 'window'", arg=sel)
+    root = page.locator(f"{sel} .tst-root").bounding_box()
+    assert root["width"] >= 1390 and root["height"] >= 990  # the whole 1400 × 1000 window
+    page.locator(f"{sel} .tst-viewport").press("Escape")
+    page.wait_for_function("sel => document.querySelector(sel + ' .tst-root').dataset.fullscreen === ''", arg=sel)
+
+
+def test_layout_switches_between_top_down_and_left_right(page, screenshots):
+    sel = mount(page, GraphWidget(graph_view(synthetic.flat_graph(8))))
+    wait_rendered(page, sel)
+
+    def spread() -> tuple[float, float]:
+        xs, ys = zip(*(centre(r) for r in geometry(page, sel)["nodes"].values()))
+        return max(xs) - min(xs), max(ys) - min(ys)
+
+    wide, tall = spread()
+    assert tall > 4 * max(wide, 1), "a chain is drawn top-down first"
+    toggle = page.locator(f"{sel} .tst-rankdir")
+    assert toggle.inner_text() == "left-right"
+    toggle.click()
+    wait_rendered(page, sel, 2)
+    wide, tall = spread()
+    assert wide > 4 * max(tall, 1), "then left to right"
+    assert page.get_attribute(f"{sel} .tst-graph", "data-rankdir") == "LR" and toggle.inner_text() == "top-down"
+    page.locator(f"{sel} .tst-root").screenshot(path=str(screenshots / "nav-left-right.png"))
+    toggle.click()
+    wait_rendered(page, sel, 3)
+    wide, tall = spread()
+    assert tall > 4 * max(wide, 1)
+
+
+# --- selection by keyboard and by clicking nothing ---------------------------------------------------
+
+
+def edges_of(widget) -> set[tuple[str, str]]:
+    return {(e[0], e[1]) for e in widget._data["dot"]["edges"]}
+
+
+def test_arrow_keys_follow_edges_and_esc_or_empty_canvas_clear(page, traced_cell3):
+    widget = GraphWidget(graph_view(traced_cell3), code=code(traced_cell3))
+    edges = edges_of(widget)
+    tanh = next(n["id"] for n in widget._data["drawing"]["nodes"] if n["op"] == "aten::tanh")
+    sel = mount(page, widget)
+    wait_rendered(page, sel)
+    page.locator(f'{sel} g.node[id="node:{tanh}"]').click()
+    selected = lambda: page.evaluate("window.models.w.state.selected_id")  # noqa: E731
+    assert selected() == tanh
+    viewport = page.locator(f"{sel} .tst-viewport")
+    viewport.press("ArrowUp")
+    producer = selected()
+    assert (producer, tanh) in edges, f"{producer} does not feed {tanh}"
+    assert page.locator(f'{sel} g.node.tst-selected[id="node:{producer}"]').count() == 1
+    assert widget._data["details"][producer]["op"] in page.locator(f"{sel} .tst-details").inner_text()
+    viewport.press("ArrowRight")
+    consumer = selected()
+    assert (producer, consumer) in edges
+    viewport.press("ArrowLeft")
+    assert (selected(), consumer) in edges
+    viewport.press("Escape")
+    assert selected() == ""
+    assert page.locator(f"{sel} g.node.tst-selected").count() == 0
+    assert "Click a node" in page.locator(f"{sel} .tst-details").inner_text()
+    # A click on the canvas outside every box clears it too.
+    page.locator(f'{sel} g.node[id="node:{tanh}"]').click()
+    assert selected() == tanh
+    vp = viewport.bounding_box()
+    page.mouse.click(vp["x"] + 3, vp["y"] + vp["height"] - 3)
+    assert selected() == "" and page.locator(f"{sel} g.node.tst-selected").count() == 0
+
+
+def test_hover_titles_are_words_not_internal_ids(page, resnet, traced_cell3):
+    for k, graph in enumerate((resnet, traced_cell3)):
+        sel = mount(page, GraphWidget(graph_view(graph), code=code(graph)), f"w{k}")
+        wait_rendered(page, sel)
+        titles = page.evaluate(
+            """sel => Array.from(document.querySelectorAll(sel + ' .tst-stage g.node, ' + sel + ' .tst-stage g.cluster'), g => {
+                // What the browser shows on hover over the item's label: the first title going up.
+                let e = g.querySelector('text');
+                while (e && e !== g.parentNode) {
+                  const link = e.localName === 'a' && e.getAttributeNS('http://www.w3.org/1999/xlink', 'title');
+                  if (link) return [g.id, link];
+                  const t = Array.from(e.children).find(c => c.localName === 'title');
+                  if (t && t.textContent) return [g.id, t.textContent];
+                  e = e.parentNode;
+                }
+                return [g.id, ''];
+            })""",
+            sel,
+        )
+        assert len(titles) > 5
+        bad = [(gid, t) for gid, t in titles if not t.strip() or INTERNAL_ID.match(t.strip())]
+        assert bad == [], f"hover titles that are internal ids: {bad[:5]}"
+
+
+# --- one count, the banner, code lines --------------------------------------------------------------
+
+
+def test_banner_status_and_menu_show_one_count_and_the_banner_goes(page, resnet):
+    widget = GraphWidget(graph_view(resnet), code=code(resnet))
+    data = widget._data
+    sel = mount(page, widget)
+    wait_rendered(page, sel)
+    banner = page.locator(f"{sel} .tst-notice").inner_text()
+    assert banner == data["notice"]
+    opened = int(re.search(r"\(([\d,]+) boxes\)", banner).group(1).replace(",", ""))
+    assert page.locator(f"{sel} .tst-status").inner_text().startswith(f"{opened} boxes")
+    assert int(page.get_attribute(f"{sel} .tst-graph", "data-drawn")) == opened
+    menu = page.locator(f"{sel} .tst-depth")
+    chosen = menu.evaluate("s => s.options[s.selectedIndex].textContent")
+    level = next(lv for lv in data["depth_levels"] if lv["depth"] == widget.depth and not lv["expanded_all"])
+    assert chosen == f"{level['name']} ({opened} boxes)"
+    # Every level is named by what it opens, with Python's count.
+    names = menu.evaluate("s => Array.from(s.options).filter(o => !o.hidden).map(o => o.textContent)")
+    assert names == [f"{lv['name']} ({lv['boxes']:,} boxes)" for lv in data["depth_levels"]]
+    everything_open(page, sel)
+    assert page.locator(f"{sel} .tst-notice").count() == 0, "the banner described the opening view"
+    full = next(lv for lv in data["depth_levels"] if lv["expanded_all"])
+    assert page.locator(f"{sel} .tst-status").inner_text().startswith(f"{full['boxes']} boxes")
+    assert menu.evaluate("s => s.options[s.selectedIndex].textContent") == f"{full['name']} ({full['boxes']} boxes)"
+    # Picking a level from the menu draws the count the menu promised.
+    target = next(i for i, lv in enumerate(data["depth_levels"]) if lv["depth"] == 0)
+    before = renders(page, sel)
+    menu.select_option(str(target))
+    wait_rendered(page, sel, before + 1)
+    assert int(page.get_attribute(f"{sel} .tst-graph", "data-drawn")) == data["depth_levels"][target]["boxes"]
+
+
+def test_a_code_line_click_replaces_the_previous_nodes_details(page):
+    torch.manual_seed(0)
+    scripted = toolkit.script(models.MyCell3(models.MyDecisionGate()))
+    widget = GraphWidget(graph_view(scripted), code=code(scripted))
+    tanh = next(n["id"] for n in widget._data["drawing"]["nodes"] if n["op"] == "aten::tanh")
+    sel = mount(page, widget)
+    wait_rendered(page, sel)
+    page.locator(f'{sel} g.node[id="node:{tanh}"]').click()
+    assert "aten::tanh" in page.locator(f"{sel} .tst-details").inner_text()
+    line = page.locator(f"{sel} .tst-code-ts .tst-line.tst-has-nodes", has_text="torch.sum").first
+    line.click()
+    details = page.locator(f"{sel} .tst-details").inner_text()
+    assert "aten::tanh" not in details, "the details still describe the node selected before"
+    linked = page.evaluate("window.models.w.state.selected_id"), page.locator(f"{sel} g.node.tst-linked").count()
+    assert linked[0] == "" and linked[1] >= 1
+    assert "line" in details and "aten::sum" in details
+    # With several nodes on the line, each is a button that selects it.
+    page.locator(f"{sel} .tst-details .tst-line-nodes button", has_text="aten::sum").click()
+    assert widget._data["details"][page.evaluate("window.models.w.state.selected_id")]["op"] == "aten::sum"
+    assert "aten::sum" in page.locator(f"{sel} .tst-details-title").inner_text()
+
+
+# --- library internals, the comparison's summary, the legend ---------------------------------------
+
+
+def test_the_internals_toggle_opens_and_folds_library_control_flow_in_the_page(page, screenshots):
+    scripted = toolkit.script(synthetic.LibraryCalls().eval())
+    widget = GraphWidget(graph_view(scripted), code=code(scripted))
+    keys = widget._data["library_folds"]
+    assert keys, "F.relu / F.dropout / F.gelu bring library if-blocks"
+    sel = mount(page, widget)
+    wait_rendered(page, sel)
+    box = page.locator(f'{sel} g.node[id="node:{keys[0]}"]')
+    library_ifs = page.locator(f'{sel} g.cluster[id*="if:"]')
+    assert box.count() == 1 and library_ifs.count() == 0
+    toggle = page.locator(f"{sel} .tst-internals input")
+    assert toggle.is_visible() and not toggle.is_checked()
+    sent = page.evaluate("window.__sent.length")
+    toggle.check()
+    wait_rendered(page, sel, 2)
+    assert box.count() == 0 and library_ifs.count() >= len(widget._data["folds"][0]["members"])
+    assert set(keys) <= set(page.evaluate("window.models.w.state.expanded"))
+    assert page.evaluate("window.__sent.length") == sent, "no message to the kernel"
+    page.locator(f"{sel} .tst-root").screenshot(path=str(screenshots / "nav-internals-open.png"))
+    toggle.uncheck()
+    wait_rendered(page, sel, 3)
+    assert box.count() == 1 and not set(keys) & set(page.evaluate("window.models.w.state.expanded"))
+
+
+def test_internals_toggle_is_absent_without_library_code(page, traced_cell3):
+    sel = mount(page, GraphWidget(graph_view(traced_cell3)))
+    wait_rendered(page, sel)
+    assert page.locator(f"{sel} .tst-internals").is_hidden()
+
+
+@pytest.fixture(scope="module")
+def cell3_compare():
+    torch.manual_seed(0)
+    return CompareWidget(toolkit.compare(models.MyCell3(models.MyDecisionGate()), models.example_inputs("MyCell3")))
+
+
+def test_compare_summary_scrolls_and_never_hides_the_graphs(page, cell3_compare, screenshots):
+    cell3_compare._summary = "\n".join(f"difference {i}: something the trace and the script disagree on" for i in range(60))
+    sel = mount(page, cell3_compare)
+    page.wait_for_function(f"document.querySelectorAll('{sel} .tst-graph[data-state=ready]').length === 2")
+    summary = page.locator(f"{sel} .tst-summary")
+    height = summary.bounding_box()["height"]
+    assert height < 150 and summary.evaluate("e => e.scrollHeight > e.clientHeight + 100"), "long summaries scroll"
+    for side in ("trace", "script"):
+        assert page.locator(f'{sel} .tst-pane[data-side="{side}"] .tst-viewport').bounding_box()["height"] > 200
+    # The drawings carry their own colour key for the marks they use.
+    legend = page.locator(f'{sel} .tst-pane[data-side="script"] g.node[id="legend"]')
+    assert legend.count() == 1 and "lost by the trace" in legend.text_content()
+    page.locator(f"{sel} .tst-root").screenshot(path=str(screenshots / "nav-compare.png"))
+
+
+def test_esc_clears_both_sides_of_a_comparison(page, cell3_compare):
+    sel = mount(page, cell3_compare)
+    page.wait_for_function(f"document.querySelectorAll('{sel} .tst-graph[data-state=ready]').length === 2")
+    trace = page.locator(f'{sel} .tst-pane[data-side="trace"]')
+    tanh = trace.evaluate(
+        "el => Array.from(el.querySelectorAll('g.node')).find(g => g.querySelector('text').textContent === 'tanh').id.slice(5)"
+    )
+    trace.locator(f'g.node[id="node:{tanh}"]').click()
+    assert page.get_attribute(f"{sel} .tst-compare", "data-selected-script")
+    trace.locator(".tst-viewport").press("Escape")
+    assert page.get_attribute(f"{sel} .tst-compare", "data-selected-trace") == ""
+    assert page.get_attribute(f"{sel} .tst-compare", "data-selected-script") == ""
+    assert page.locator(f"{sel} g.node.tst-selected").count() == 0
