@@ -29,6 +29,8 @@ NEEDS_NOTEBOOK_PACKAGES = {
     "browser/test_widgets_page.py": ("anywidget", "ipywidgets"),
     "widgets/test_export_widget.py": ("anywidget", "ipywidgets"),
     "browser/test_export_program_page.py": ("anywidget", "ipywidgets"),
+    "browser/test_navigation.py": ("anywidget", "ipywidgets"),
+    "browser/test_reopen.py": ("anywidget", "ipywidgets", "nbformat"),
     "property/test_random_modules.py": ("hypothesis",),
     "test_errors.py": ("IPython",),
 }

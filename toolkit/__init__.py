@@ -38,6 +38,7 @@ from toolkit.errors import (
     ViewOptionError,
     WidgetSelectionError,
 )
+from toolkit.frames import library_code
 from toolkit.ir import Graph, Node, NodeKind, graph, lint, to_text
 from toolkit.render import code, to_dot
 from toolkit.views import compare, show
@@ -79,6 +80,7 @@ __all__ = [
     "check_trace",
     "compare",
     "graph",
+    "library_code",
     "lint",
     "load_ipython_extension",
     "partition",

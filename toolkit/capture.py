@@ -169,6 +169,10 @@ class Captured:
         example_inputs: the positional inputs a trace ran on, as a tuple (``()`` for a script).
         source: the eager model or function that was traced or scripted (for reference runs).
         method: the method traced (``forward`` unless ``trace(..., method=...)`` named another).
+        traced_without_grad: True when the trace was taken under ``torch.no_grad()`` because torch's
+            check failed with grad enabled on an eval-mode model (its inference path, e.g.
+            ``nn.MultiheadAttention``'s fast path, differs by grad mode); the module then records
+            the path inference runs.
     """
 
     module: Any
@@ -177,6 +181,7 @@ class Captured:
     example_inputs: tuple = field(default=(), repr=False, compare=False)
     source: Any = field(default=None, repr=False, compare=False)
     method: str = "forward"
+    traced_without_grad: bool = False
 
     @cached_property
     def ir(self) -> Any:
@@ -334,12 +339,25 @@ def trace(
         )
     if script_submodules:
         model = _with_submodules_replaced(model, script_submodules, lambda path, sub: script(sub).module)
+    def run_trace() -> Any:
+        if method == "forward":
+            return torch.jit.trace(model, example_inputs, **trace_kwargs)
+        return torch.jit.trace_module(model, {method: example_inputs}, **trace_kwargs)
+
+    without_grad = False
     with recording_tracer_warnings(locate=locate) as records:
         try:
-            if method == "forward":
-                module = torch.jit.trace(model, example_inputs, **trace_kwargs)
-            else:
-                module = torch.jit.trace_module(model, {method: example_inputs}, **trace_kwargs)
+            try:
+                module = run_trace()
+            except torch.jit._trace.TracingCheckError:
+                if not _checks_again_without_grad(model):
+                    raise
+                # torch's check traces again under no_grad; an eval-mode model whose path depends
+                # on grad mode (nn.MultiheadAttention's fused fast path) can then never pass. Trace
+                # it the way inference runs it, so the check compares like with like.
+                with torch.no_grad():
+                    module = run_trace()
+                without_grad = True
         except Exception as exc:  # noqa: BLE001 - tracing runs the user's code: any failure is theirs to read
             failure = TracingError(trace_failure_message(caller, name, exc, subject=subject, fix=fix))
             failure.tracer_warnings = tuple(records)
@@ -348,8 +366,15 @@ def trace(
             raise failure from exc
     inputs = (example_inputs,) if isinstance(example_inputs, torch.Tensor) else tuple(example_inputs or ())
     return Captured(
-        module=module, how="traced", warnings=tuple(records), example_inputs=inputs, source=model, method=method
+        module=module, how="traced", warnings=tuple(records), example_inputs=inputs, source=model, method=method,
+        traced_without_grad=without_grad,
     )
+
+
+def _checks_again_without_grad(model: Any) -> bool:
+    """True when a failed trace check is worth one more trace under ``torch.no_grad()``: an
+    eval-mode module traced with grad enabled (a training-mode model is traced as it trains)."""
+    return isinstance(model, torch.nn.Module) and not model.training and torch.is_grad_enabled()
 
 
 def failure_kind(exc: BaseException) -> str:

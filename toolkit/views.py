@@ -4,7 +4,7 @@ This is the top of the display route: the user's object is resolved once into a 
 (:func:`toolkit.render.drawable.to_drawable`), drawn as a static view by the render layer (SVG
 with a text fallback, knowing nothing of widgets), and handed to :func:`toolkit.widgets.present`,
 which returns a widget inside a live kernel with anywidget installed and the static view
-everywhere else (scripts, tests, nbconvert). Pipelines and partitioned models stay static: their
+everywhere else (scripts, tests, nbconvert). Pipelines and partitioned models are widgets too: their
 drawings (one box per op call; placement colours and transfer edges) have no IR node behind
 every box. ``compare`` traces, scripts (and, ``against="export"``, exports) here, so the render
 layer never runs a model.
@@ -42,8 +42,6 @@ def show(obj: Any, **options: Any) -> Any:
     chosen = GraphOptions.from_keywords(**options)
     drawable = to_drawable(obj, chosen)
     view = graph_view_of(drawable, chosen.dot)
-    if not drawable.is_interactive:
-        return view
     return _present(view, code=None if drawable.code_owner is None else code(drawable.code_owner))
 
 

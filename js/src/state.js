@@ -63,6 +63,8 @@ export function revealing(state, ids, index) {
   let next = state;
   for (const id of ids) {
     const node = index.nodeById.get(id);
+    const boxFold = index.boxFold.get(id); // a library check folded with its if/loop blocks
+    if (boxFold) next = opened(next, boxFold.key, index);
     let key = node ? node.cluster : id;
     while (key) {
       const fold = index.foldOf.get(key);

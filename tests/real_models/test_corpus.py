@@ -20,6 +20,7 @@ import pytest
 import torch
 
 import toolkit
+from tests.real_models import corpus as corpus_module
 from tests.real_models.corpus import CORPUS, RealModel
 from toolkit.ir import lint
 
@@ -91,7 +92,10 @@ def calls(request) -> Calls:
                 done.run(f"code({side})", lambda c=captured: toolkit.code(c))
         strict = dict(entry.trace_kwargs).get("strict", True)
         done.run("compare", lambda: toolkit.compare(model, inputs, strict=strict))
-        done.run("check_trace", lambda: toolkit.check_trace(model, inputs))
+        # The corpus's wrappers (`return self.model(...)`) are this suite's code, not the student's:
+        # declared library code, so findings name the packages' own lines as a student's would.
+        with toolkit.library_code(library=[corpus_module.__file__]):
+            done.run("check_trace", lambda: toolkit.check_trace(model, inputs, options=dict(entry.trace_kwargs) or None))
     return done
 
 

@@ -14,7 +14,7 @@ import pytest
 
 from toolkit.errors import NotebookStateError
 from toolkit.widgets.notebook_state import WIDGET_VIEW_MIME, main, strip_notebook_file, strip_widget_state, untrusted_gaps
-from toolkit.widgets.saved_picture import inline_svgs_as_images, picture_html
+from toolkit.render.saved_picture import inline_svgs_as_images, picture_html
 
 VIEW = {"version_major": 2, "version_minor": 0, "model_id": "abc123"}
 SVG = '<svg width="8pt" height="8pt"><g id="node:n1"><title>a &lt;b&gt;</title></g></svg>'

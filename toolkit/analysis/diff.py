@@ -157,8 +157,10 @@ def is_decided_by_configuration(g: Graph, node: Node) -> bool:
         if producer.kind is NodeKind.GET_ATTR:
             if any(out.is_tensor for out in producer.outputs):
                 return False  # a parameter or buffer: its values may be anything
-        elif producer.kind in (NodeKind.LOOP, NodeKind.IF, NodeKind.CALL_METHOD, NodeKind.CALL_FUNCTION, NodeKind.PYTHON_OP):
+        elif producer.kind in (NodeKind.CALL_METHOD, NodeKind.CALL_FUNCTION, NodeKind.PYTHON_OP):
             return False
+        elif producer.kind in (NodeKind.IF, NodeKind.LOOP):  # `a or b` is scripted as an If: follow both branches
+            pending.extend(out for block in producer.blocks for out in block.outputs)
         pending.extend(producer.inputs)
     return bool(deciding)
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import torch
+
 from toolkit.analysis.diff import diff_export, diff_graphs
 from toolkit.capture import Captured
 from toolkit.errors import NotTorchScriptError, ViewOptionError
@@ -75,7 +77,7 @@ def code(obj: Any) -> CodeView:
     if is_exported_program(target):
         g = build.graph(target)
         return CodeView(name=g.name, sections=exported_code_sections(g))
-    if not hasattr(target, "code"):
+    if not isinstance(target, torch.jit.ScriptModule) and not hasattr(target, "code"):
         raise NotTorchScriptError(
             f"{type(target).__name__} has no TorchScript code. Fix: pass a ScriptModule or"
             " ScriptFunction (toolkit.trace / toolkit.script produce them), or a torch.export.ExportedProgram."

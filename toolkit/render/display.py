@@ -18,6 +18,7 @@ import torch
 
 from toolkit.analysis.diff import GraphDiff
 from toolkit.errors import MissingDependencyError
+from toolkit.ir.build import method_code
 from toolkit.ir.model import Graph, Node, NodeKind
 from toolkit.render.code import code_html, numbered_text
 from toolkit.render.collapse import Collapse
@@ -27,6 +28,7 @@ from toolkit.render.folds import Fold, all_folds
 from toolkit.render.mime import filter_bundle
 from toolkit.render.opening import level_name, open_options
 from toolkit.render.options import DotOptions
+from toolkit.render.saved_picture import inline_svgs_as_images, picture_html
 from toolkit.render.svg import dot_to_svg
 
 __all__ = ["CodeSection", "CodeView", "CompareView", "GraphView"]
@@ -105,6 +107,8 @@ class GraphView:
         bundle: dict[str, Any] = {"text/plain": self.summary()}
         try:
             bundle["image/svg+xml"] = self.svg()
+            # The same picture as a sanitiser-proof image: what an untrusted notebook shows.
+            bundle["text/html"] = picture_html(bundle["image/svg+xml"], title=self.summary(), note="")
         except MissingDependencyError as exc:
             bundle["text/plain"] += f"\n(no picture: {exc})"
         return filter_bundle(bundle, include, exclude)
@@ -206,7 +210,9 @@ class CompareView:
         )
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, Any]:
-        return filter_bundle({"text/html": self.html(), "text/plain": self.summary()}, include, exclude)
+        # Graphs as images, so an untrusted notebook's sanitiser keeps them (render/saved_picture.py).
+        markup = inline_svgs_as_images(self.html(), title=self.summary(), note="")
+        return filter_bundle({"text/html": markup, "text/plain": self.summary()}, include, exclude)
 
     def __repr__(self) -> str:
         if self.traced is None:
@@ -239,19 +245,32 @@ def code_sections(
     modules = list(obj.named_modules()) if hasattr(obj, "named_modules") else [("", obj)]
     for path_text, module in modules:
         shown = method if not path_text else "forward"
-        text = _forward_code(module) if shown == "forward" else _forward_code(getattr(module, shown, None))
-        if not text:
-            continue
         path = tuple(p for p in path_text.split(".") if p)
-        if isinstance(module, torch.jit.ScriptFunction):
-            # torch's stub declares ScriptFunction.name as a method; at runtime it is a str property.
-            title = cast(str, module.name)
-        else:
-            type_name = getattr(module, "original_name", type(module).__name__)
-            title = f"{path_text} ({type_name}).forward" if path_text else f"{type_name}.{shown}"
-        marks = _control_marks(text, control_by_scope.get(path, []), lost_ids)
-        sections.append(CodeSection(title=title, path=path, text=text, marks=marks))
+        for compiled, text in _method_texts(module, shown):
+            if isinstance(module, torch.jit.ScriptFunction):
+                # torch's stub declares ScriptFunction.name as a method; at runtime it is a str property.
+                title = cast(str, module.name)
+            else:
+                type_name = getattr(module, "original_name", type(module).__name__)
+                title = f"{path_text} ({type_name}).{compiled}" if path_text else f"{type_name}.{compiled}"
+            marks = _control_marks(text, control_by_scope.get(path, []), lost_ids)
+            sections.append(CodeSection(title=title, path=path, text=text, marks=marks))
     return tuple(sections)
+
+
+def _method_texts(module: Any, method: str) -> tuple[tuple[str, str], ...]:
+    """``(compiled name, code)`` of ``module``'s ``method``: one pair, or one per overload.
+
+    A scripted ``nn.LSTM``/``GRU``/``RNN`` has no ``forward``, only the overloads
+    ``forward__0``/``forward__1``, and its ``.code`` raises; :func:`toolkit.ir.build.method_code`
+    reads each overload instead.
+    """
+    text = _forward_code(module) if method == "forward" else _forward_code(getattr(module, method, None))
+    if text:
+        return ((method, text),)
+    if isinstance(module, torch.jit.ScriptModule):
+        return method_code(module, method)
+    return ()
 
 
 def exported_code_sections(g: Graph, *, marks: Mapping[int, tuple[str, ...]] | None = None) -> tuple[CodeSection, ...]:

@@ -23,6 +23,7 @@ from toolkit.ir.exporting import ExportFailure
 from toolkit.ir.model import Graph, Node, NodeKind
 from toolkit.render.display import CodeView, GraphView
 from toolkit.render.mime import filter_bundle
+from toolkit.render.saved_picture import inline_svgs_as_images
 
 __all__ = ["ExportCompareView", "SideSummary", "side_summaries"]
 
@@ -111,7 +112,9 @@ class ExportCompareView:
         )
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, Any]:
-        return filter_bundle({"text/html": self.html(), "text/plain": self.summary()}, include, exclude)
+        # Graphs as images, so an untrusted notebook's sanitiser keeps them (render/saved_picture.py).
+        markup = inline_svgs_as_images(self.html(), title=self.summary(), note="")
+        return filter_bundle({"text/html": markup, "text/plain": self.summary()}, include, exclude)
 
     def __repr__(self) -> str:
         failed = [r.side for r in self.rows if r.keeps == "nothing (it failed)"]

@@ -4,7 +4,7 @@
 them to :func:`present`, which returns an interactive widget when the code runs in a live
 Jupyter kernel with anywidget installed, and the static view unchanged everywhere else. The
 widget's output keeps the static picture next to the widget (SVG, and HTML holding it as an
-image: the one form an untrusted notebook shows, :mod:`toolkit.widgets.saved_picture`), so a
+image: the one form an untrusted notebook shows, :mod:`toolkit.render.saved_picture`), so a
 saved notebook still shows the graph on GitHub, in nbconvert and reopened in JupyterLab.
 
 What the widget adds, all in the browser (the kernel may be busy): expand and collapse

@@ -15,7 +15,7 @@ compares widget references, so converted notebooks still pass ``pytest --nbval``
 :func:`untrusted_gaps` lists outputs that would show no picture in an *untrusted* notebook
 (anyone else's, or a lesson fresh from the repository): there JupyterLab refuses
 ``image/svg+xml`` and sanitises HTML, dropping inline ``<svg>``. The toolkit's own outputs carry
-their picture as HTML holding an image (:mod:`toolkit.widgets.saved_picture`), which survives.
+their picture as HTML holding an image (:mod:`toolkit.render.saved_picture`), which survives.
 The conversion adds nothing here: the committed outputs must stay what a fresh run prints, or
 nbval would fail, so a gap is fixed in the code that displays it.
 
@@ -36,7 +36,7 @@ from typing import Any, Sequence
 
 from toolkit.errors import NotebookStateError
 from toolkit.files import write_atomically
-from toolkit.widgets.saved_picture import has_inline_svg
+from toolkit.render.saved_picture import has_inline_svg
 
 __all__ = ["notebook_gaps", "strip_notebook_file", "strip_widget_state", "untrusted_gaps"]
 

@@ -18,12 +18,12 @@ import linecache
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
-from toolkit.frames import display_file_name
+from toolkit.frames import display_file_name, is_library_source
 from toolkit.ir.codemap import map_code_lines
 from toolkit.ir.model import Graph, NodeKind, Value
 from toolkit.render.display import CodeSection, GraphView
 from toolkit.render.dot import dot_statements
-from toolkit.render.drawing import Drawing
+from toolkit.render.drawing import Box, Drawing
 from toolkit.render.enums import enum_argument
 from toolkit.render.folds import Fold, all_folds
 from toolkit.render.opening import AUTO_OPEN_BOXES, MAX_LAYOUT_BOXES, count_boxes, depth_levels, open_options
@@ -85,7 +85,10 @@ def graph_payload(
         "internals": view.options.internals,
         "depth_levels": depth_levels(vg, view.options, folds),
         "dot": dot_statements(vg, view.options, folds=folds, limit=limits.max_layout_nodes).to_json(),
-        "details": {n.id: _details(g, n.id, limits, names, view.parameters) for n in vg.nodes},
+        "details": {
+            n.id: _details(g, n.id, limits, names, view.parameters) if _is_graph_box(g, n.id) else _box_details(n)
+            for n in vg.nodes
+        },
         "code": {
             "sections": [
                 {"title": s.title, "path": list(s.path), "lines": s.text.splitlines(),
@@ -130,6 +133,27 @@ def count_drawn(drawing: Drawing, options: DotOptions, folds: Sequence[Fold] | N
 def _file_names(vg: Drawing) -> dict[str, str]:
     """How each source file is named to a student: ``models.py``, ``cell [3]`` for a notebook cell."""
     return {f: display_file_name(f) for f in dict.fromkeys(n.source[0] for n in vg.nodes if n.source is not None)}
+
+
+def _is_graph_box(g: Graph, view_id: str) -> bool:
+    """True when ``view_id`` names a graph input, the output or an IR node: a pipeline's op-call
+    boxes and a partition's segment boxes are drawn from other data and have no IR node."""
+    if view_id == "out":
+        return True
+    try:
+        g.value(view_id[3:]) if view_id.startswith("in:") else g.node(view_id)
+    except KeyError:
+        return False
+    return True
+
+
+def _box_details(box: Box) -> dict[str, Any]:
+    """Details of a box with no IR node behind it: what its label and hover already say."""
+    return {
+        "op": box.op or box.kind,
+        "kind": box.kind,
+        "attributes": [["label", " · ".join(box.label)], ["about", box.tooltip]],
+    }
 
 
 def _details(
@@ -225,7 +249,8 @@ def _python_sources(vg: Drawing, *, context: int) -> tuple[list[dict[str, Any]],
     """The user's source lines the nodes came from, as hunks per file, and node links."""
     by_file: dict[str, set[int]] = {}
     for n in vg.nodes:
-        if n.source is not None:
+        # torch's own files (linear.py, functional.py behind a scripted layer) are not the student's code
+        if n.source is not None and not is_library_source(n.source[0]):
             by_file.setdefault(n.source[0], set()).add(n.source[1])
     files: list[dict[str, Any]] = []
     file_index: dict[str, int] = {}

@@ -46,7 +46,7 @@ from toolkit.render.options import DotOptions
 from toolkit.render.svg import dot_to_svg
 from toolkit.widgets.assets import BUNDLE_NAME, LOADER_NAME, bundle_problem, read_asset, static_dir
 from toolkit.widgets.payload import WidgetLimits, compare_pairs, count_drawn, graph_payload, initial_options
-from toolkit.widgets.saved_picture import inline_svgs_as_images, picture_html
+from toolkit.render.saved_picture import inline_svgs_as_images, picture_html
 
 __all__ = ["BundleHost", "CompareWidget", "GraphWidget", "WidgetSelectionError"]
 
@@ -349,7 +349,7 @@ class CompareWidget(_ViewWidget):
         return filter_bundle(bundle, include, exclude)
 
     def __repr__(self) -> str:
-        return f"<CompareWidget {self._compare.name}: {len(self._compare.diff.lost_control_flow)} lost control-flow node(s)>"
+        return f"<CompareWidget {self._compare.name}: {len(self._compare.diff.user_losses)} lost control-flow node(s) in your code>"
 
 
 def _selectable_ids(payload: Mapping[str, Any]) -> set[str]:
@@ -379,7 +379,7 @@ class _StaticPicture:
     """The static view's mime bundle, computed once, in a background thread.
 
     The SVG twice: as ``image/svg+xml`` and as HTML holding it as an image, the one form an
-    untrusted notebook shows (see :mod:`toolkit.widgets.saved_picture`). Without either when the
+    untrusted notebook shows (see :mod:`toolkit.render.saved_picture`). Without either when the
     view is too big to lay out quickly (``dot`` on 20,000 boxes would stall the kernel for minutes).
     """
 

@@ -47,7 +47,7 @@ import torch
 from torch.utils import _pytree as pytree
 
 from toolkit.analysis.lost_flow.boundary import boundary_inputs
-from toolkit.analysis.diff import diff_graphs
+from toolkit.analysis.diff import diff_graphs, is_decided_by_configuration
 from toolkit.analysis.lost_flow.variants import (
     CannotCopyModel,
     Outcome,
@@ -804,7 +804,7 @@ def _script(
         return scripted_graph, None, {}
     lost: dict[tuple[str, int], Node] = {}
     for node in diff_graphs(traced_graph, scripted_graph).lost_control_flow:
-        if node.source is None or _decided_by_configuration(scripted_graph, node):
+        if node.source is None or is_decided_by_configuration(scripted_graph, node):
             continue
         if node.source.file == "<string>" or is_torch_path(node.source.file):
             continue  # control flow inside torch's own functions (F.interpolate, TorchScript's built-ins) is not the user's
@@ -817,46 +817,6 @@ def _own_file(file: str, line: int, decorated: tuple[tuple[str, str, int, int], 
         if file == wrapper_file and first <= line <= last:
             return own_file, line
     return file, line
-
-
-def _decided_by_configuration(g: Graph, node: Node) -> bool:
-    """True when a scripted ``prim::If``/``prim::Loop`` is decided by constants and module attributes only.
-
-    Why: ``if self.use_res_connect:``, ``if self.downsample is not None:`` or timm's
-    ``has_skip`` are fixed when the module is built; every input takes the same path, so a
-    trace that flattened them lost nothing. Its condition (and a loop's trip count) is
-    followed back through the graph: constants and non-tensor attributes read from the module
-    itself are configuration; anything computed from an input or a tensor is not.
-    """
-    if node.kind is NodeKind.IF:
-        deciding = node.inputs[:1]
-    elif node.kind is NodeKind.LOOP:
-        deciding = node.inputs[:2]
-    else:
-        return False
-    module_inputs = {v.name for v in g.inputs[:1] if not v.is_tensor}
-    pending, seen = list(deciding), set()
-    while pending:
-        name = pending.pop()
-        if name in seen:
-            continue
-        seen.add(name)
-        producer = g.producer(name)
-        if producer is None:
-            if name not in module_inputs:
-                return False  # an input of the graph (or of a block): data
-            continue
-        if producer.kind is NodeKind.CONSTANT:
-            continue
-        if producer.kind is NodeKind.GET_ATTR:
-            if any(out.is_tensor for out in producer.outputs):
-                return False  # a parameter or buffer: its values may be anything
-        elif producer.kind in (NodeKind.CALL_METHOD, NodeKind.CALL_FUNCTION, NodeKind.PYTHON_OP):
-            return False
-        elif producer.kind in (NodeKind.IF, NodeKind.LOOP):  # `a or b` is scripted as an If: follow both branches
-            pending.extend(out for block in producer.blocks for out in block.outputs)
-        pending.extend(producer.inputs)
-    return bool(deciding)
 
 
 def _progress(total: int, enabled: bool | None):

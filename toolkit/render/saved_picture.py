@@ -1,4 +1,4 @@
-"""The picture a saved widget output shows where the widget cannot run: safe, static HTML.
+"""The picture a saved output shows where the widget cannot run or SVG is refused: safe, static HTML.
 
 Why HTML holding an ``<img>``: a reopened notebook renders each output's best MIME type that the
 front end may show. Without the widget's model (no saved state, a new kernel) the widget type
@@ -35,10 +35,8 @@ def svg_image(svg: str, *, title: str) -> str:
 
 def picture_html(svg: str, *, title: str, note: str = RERUN_NOTE) -> str:
     """A graph's saved picture: the SVG as an image, and a line saying how to get the widget back."""
-    return (
-        f"<div class='tst-saved-picture'>{svg_image(svg, title=title)}"
-        f"<div style='font:12px sans-serif;color:#666;margin-top:2px'>{html.escape(note)}</div></div>"
-    )
+    caption = f"<div style='font:12px sans-serif;color:#666;margin-top:2px'>{html.escape(note)}</div>" if note else ""
+    return f"<div class='tst-saved-picture'>{svg_image(svg, title=title)}{caption}</div>"
 
 
 def inline_svgs_as_images(markup: str, *, title: str, note: str = RERUN_NOTE) -> str:
@@ -47,7 +45,7 @@ def inline_svgs_as_images(markup: str, *, title: str, note: str = RERUN_NOTE) ->
     Graphviz writes no nested ``<svg>``, so each element ends at the first ``</svg>`` after it.
     """
     pictures = _INLINE_SVG.sub(lambda m: svg_image(m.group(0), title=title), markup)
-    return f"{pictures}<div style='font:12px sans-serif;color:#666'>{html.escape(note)}</div>"
+    return f"{pictures}<div style='font:12px sans-serif;color:#666'>{html.escape(note)}</div>" if note else pictures
 
 
 def has_inline_svg(markup: str) -> bool:
