@@ -10,7 +10,9 @@ Columns:
 - render s / torchview s / ratio: model to SVG, both ways: ``toolkit.trace`` plus the default
   static view drawn to SVG (``toolkit.show(captured).svg()``), against torchview's default (``draw_graph(model,
   input_data=...)`` and its graphviz rendered to SVG), both timed here, in this run, so the ratio
-  survives a noisy machine;
+  survives a noisy machine; view s / view/tv: the default static view to SVG from a capture
+  already made (``toolkit.show(captured).svg()``: the toolkit's drawing alone, no tracing), against
+  the same torchview time;
 - check_trace s and its findings as proven/suspected.
 
 torchvision is imported through the shim (the CPU torch here cannot load its compiled ops).
@@ -33,6 +35,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import torch  # noqa: E402
 
 import toolkit  # noqa: E402
+from tests.real_models import corpus as corpus_module  # noqa: E402
 from tests.real_models.corpus import BY_NAME, CORPUS, RealModel  # noqa: E402
 
 CALLS = ("trace", "script", "show", "code", "compare", "check_trace", "partition")
@@ -99,11 +102,21 @@ def row(entry: RealModel, repeats: int) -> dict[str, Any]:
 
             svg_state, render_s, _ = outcome(lambda: median_seconds(model_to_svg, repeats))
             cells["render_s"] = render_s if svg_state == "ok" else float("nan")
+
+            def view_to_svg() -> None:  # the view alone, from the capture a student already holds
+                assert toolkit.show(captured).svg().startswith("<svg")
+
+            view_state, view_s, _ = outcome(lambda: median_seconds(view_to_svg, repeats))
+            cells["view_s"] = view_s if view_state == "ok" else float("nan")
     else:
         cells["show"] = cells["code"] = "no graph"
     strict = trace_kwargs.get("strict", True)
     cells["compare"], _, _ = outcome(lambda: toolkit.compare(model, inputs, strict=strict))
-    cells["check_trace"], report, check_s = outcome(lambda: toolkit.check_trace(model, inputs))
+    # The corpus's wrappers are this suite's code, not a student's: library code, as in tests/real_models.
+    with toolkit.library_code(library=[corpus_module.__file__]):
+        cells["check_trace"], report, check_s = outcome(
+            lambda: toolkit.check_trace(model, inputs, options=trace_kwargs or None)
+        )
     cells["check_s"] = check_s
     if report is not None:
         cells["findings"] = f"{len(report.proven)}/{len(report.suspected)}"
@@ -125,7 +138,9 @@ def main() -> None:
     entries = [BY_NAME[name] for name in args.models.split(",") if name] or list(CORPUS)
     if args.skip_slow:
         entries = [entry for entry in entries if not entry.slow]
-    header = (*("model",), *CALLS, "boxes", "render s", "torchview s", "ratio", "check s", "proven/suspected")
+    header = (
+        *("model",), *CALLS, "boxes", "render s", "view s", "torchview s", "render/tv", "view/tv", "check s", "proven/suspected"
+    )
     print(" | ".join(header))
     print(" | ".join("---" for _ in header))
     with warnings.catch_warnings():
@@ -133,15 +148,19 @@ def main() -> None:
         for entry in entries:
             cells = row(entry, args.repeats)
             render_s, torchview_s = cells.get("render_s", float("nan")), cells["torchview_s"]
+            view_s = cells.get("view_s", float("nan"))
             ratio = render_s / torchview_s if torchview_s == torchview_s and torchview_s > 0 else float("nan")
+            view_ratio = view_s / torchview_s if torchview_s == torchview_s and torchview_s > 0 else float("nan")
             torchview = _number(torchview_s) if cells["torchview"] == "ok" else cells["torchview"]
             values = (
                 cells["model"],
                 *(cells.get(call, "-") for call in CALLS),
                 str(cells.get("boxes", "-")),
                 _number(render_s),
+                _number(view_s),
                 torchview,
                 _number(ratio),
+                _number(view_ratio),
                 _number(cells["check_s"]),
                 cells.get("findings", "-"),
             )
