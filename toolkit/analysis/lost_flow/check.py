@@ -557,7 +557,10 @@ def _check(
                 f" say); no line of the model reads the rank. Eager vs traced: {outcome.detail}",
             )
     suspected = suspected_findings(evidence, taken=proven)
-    findings = tuple(sorted(proven.values(), key=lambda f: (f.file, f.line))) + tuple(suspected)
+    # Sorted, both groups: the order evidence arrives in follows timings, and a report must read the same each run.
+    findings = tuple(sorted(proven.values(), key=lambda f: (f.file, f.line))) + tuple(
+        sorted(suspected, key=lambda f: (f.file, f.line, f.category))
+    )
 
     # 6. how torch.export sees each finding, on the same counterexample
     if options.export and findings and clock.allows("how torch.export sees each finding"):
