@@ -660,6 +660,7 @@ def _clipped(text: str, limit: int = 160) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+@message_first
 def script(obj: Any, *, trace_submodules: Mapping[str, Any] | None = None) -> Captured:
     """``torch.jit.script`` with errors that say what, where, why and what to do.
 

@@ -189,5 +189,5 @@ def test_toolkit_script_raises_the_explanation(case):
     assert got == (expected.category, expected.construct, expected.file, expected.line, expected.fix_kind)
     # torch's own exception is kept, whole (the text differs between attempts: torch mangles names
     # of classes it compiled before, so it is compared with this attempt's cause, not the first's)
-    assert error.__cause__ is not None
-    assert str(error.__cause__).strip() in (error.torch_message or "")
+    assert error.torch_error is not None
+    assert str(error.torch_error).strip() in (error.torch_message or "")

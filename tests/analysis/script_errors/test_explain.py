@@ -160,7 +160,7 @@ def test_each_category_at_the_exact_line(model, category, marker, fix_kind, cons
     with pytest.raises(ScriptingError, match=rf"does not script: {construct}.* \({label}\) at .*test_explain.py:{line_of(marker)}"):
         raise error
     assert error.source_line and error.source_line in Path(THIS_FILE).read_text(encoding="utf-8")
-    assert error.torch_message == str(error.__cause__).strip()
+    assert error.torch_message == str(error.torch_error).strip()
 
 
 def test_the_message_leads_with_the_explanation_and_keeps_torch_s():
@@ -173,7 +173,7 @@ def test_the_message_leads_with_the_explanation_and_keeps_torch_s():
     assert fix.startswith("Fix: ") and "assert mask is not None" in fix
     assert torch_said.startswith("torch said: Arguments for call are not valid")
     assert "Expected a value of type 'Tensor' for argument 'other' but instead found type 'Optional[Tensor]'" in error.torch_message
-    assert isinstance(error.__cause__, RuntimeError)
+    assert isinstance(error.torch_error, RuntimeError)
 
 
 def test_source_unavailable():
