@@ -36,6 +36,7 @@ import dataclasses
 import inspect
 import linecache
 import math
+import os
 import sys
 import time
 import warnings
@@ -65,7 +66,7 @@ from toolkit.analysis.lost_flow.variants import (
 from toolkit.analysis.lost_flow.escapes import Escape, InstrumentedTrace, record_trace
 from toolkit.analysis.lost_flow.export_view import export_views
 from toolkit.capture import TracerWarningRecord
-from toolkit.frames import is_torch_path, user_location_text
+from toolkit.frames import is_library_path, is_torch_path, user_location_text
 from toolkit.analysis.lost_flow.findings import CATEGORIES, PROVEN, SUSPECTED, Counterexample, Finding
 from toolkit.analysis.lost_flow.lint import LintHit, decorated_forwards, lint_model
 from toolkit.analysis.lost_flow.python_state import GlobalsGuard
@@ -558,9 +559,7 @@ def _check(
             )
     suspected = suspected_findings(evidence, taken=proven)
     # Sorted, both groups: the order evidence arrives in follows timings, and a report must read the same each run.
-    findings = tuple(sorted(proven.values(), key=lambda f: (f.file, f.line))) + tuple(
-        sorted(suspected, key=lambda f: (f.file, f.line, f.category))
-    )
+    findings = tuple(sorted(proven.values(), key=_reading_order)) + tuple(sorted(suspected, key=_reading_order))
 
     # 6. how torch.export sees each finding, on the same counterexample
     if options.export and findings and clock.allows("how torch.export sees each finding"):
@@ -580,6 +579,12 @@ def _check(
         tracer_warnings=example.warnings,
         elapsed_s=clock.elapsed,
     )
+
+
+def _reading_order(finding: Finding) -> tuple[bool, str, int, str]:
+    """The user's lines first, then library code; by file name (never the folder, which depends on
+    where the checkout or the kernel's temporary files live), line and category."""
+    return (is_library_path(finding.file), os.path.basename(finding.file), finding.line, finding.category)
 
 
 def _workbench(model: Any, name: str, args: tuple, kwargs: dict, seed: int) -> Workbench:
