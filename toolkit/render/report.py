@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import html
 import linecache
-import os
-import re
 from typing import TYPE_CHECKING, Any, Iterable
 
+from toolkit.frames import display_file_name
 from toolkit.analysis.lost_flow.findings import Finding
 from toolkit.render.mime import filter_bundle
 
@@ -30,7 +29,6 @@ __all__ = [
     "source_snippet_html",
 ]
 
-_CELL_FILE = re.compile(r"(ipykernel_\d+[/\\]\d+\.py$)|(^<ipython-input-)")
 _SEVERITY_STYLE = {
     "proven": ("#c0392b", "#fdecea"),
     "suspected": ("#b7791f", "#fff8e1"),
@@ -38,10 +36,9 @@ _SEVERITY_STYLE = {
 
 
 def display_file(path: str) -> str:
-    """A file as shown to a person: its base name, or ``cell`` for a notebook cell."""
-    if _CELL_FILE.search(path):
-        return "cell"
-    return os.path.basename(path)
+    """A file as shown to a person: its base name, or ``cell [n]`` for a notebook cell
+    (:func:`toolkit.frames.display_file_name`, the one rule for every view, report and error)."""
+    return display_file_name(path)
 
 
 def _where(finding: Finding) -> str:
