@@ -55,9 +55,7 @@ from toolkit.errors import (
 )
 from toolkit.frames import (
     display_file_name,
-    innermost_user_frame,
     is_library_path,
-    is_notebook_cell,
     is_torch_path,
     user_location_text,
 )
@@ -432,7 +430,7 @@ def trace_failure_message(
         return f"{opening} refused what {name} did: {_sentence(_clipped(_first_line(exc), 220))} Fix: {advice}."
     inputs = "check inputs" if _passed_through(exc, "_check_trace") else "example inputs"
     return (
-        f"{opening} could not run {name} on the {inputs}{_user_location(exc)}:"
+        f"{opening} could not run {name} on the {inputs}{user_location_text(exc)}:"
         f" {type(exc).__name__}: {_first_line(exc)}. Fix: {fix or _FIX_RUN}."
     )
 
@@ -631,15 +629,6 @@ def short_path(path: str | None) -> str:
                 return path.split(marker, 1)[1]
         return os.path.basename(path)
     return display_file_name(path)
-
-
-def _user_location(exc: BaseException) -> str:
-    """:func:`toolkit.frames.user_location_text`, with a notebook cell named as the notebook shows it (``cell [3]``)."""
-    where = innermost_user_frame(exc)
-    if where is None or not is_notebook_cell(where[0]):
-        return user_location_text(exc)
-    text = linecache.getline(*where).strip()
-    return f" at {display_file_name(where[0])}:{where[1]}" + (f" `{_clipped(text)}`" if text else "")
 
 
 def _passed_through(exc: BaseException, function: str) -> bool:

@@ -208,13 +208,23 @@ def innermost_user_frame(exc: BaseException) -> tuple[str, int] | None:
     return found
 
 
+_SOURCE_CHARS = 160  # a message quotes one line of the user's code, not a wall of it
+
+
 def user_location_text(exc: BaseException) -> str:
-    """`` at file:line `source` `` for the user's innermost frame in ``exc``, or ``""``: for messages."""
+    """`` at file:line `source` `` for the user's innermost frame in ``exc``, or ``""``: for messages.
+
+    A notebook cell is named as the notebook shows it (``cell [3]``, :func:`display_file_name`);
+    other files keep their path. The quoted line is clipped to 160 characters.
+    """
     where = innermost_user_frame(exc)
     if where is None:
         return ""
+    file = display_file_name(where[0]) if is_notebook_cell(where[0]) else where[0]
     text = linecache.getline(where[0], where[1]).strip()
-    return f" at {where[0]}:{where[1]}" + (f" `{text}`" if text else "")
+    if len(text) > _SOURCE_CHARS:
+        text = text[: _SOURCE_CHARS - 3] + "..."
+    return f" at {file}:{where[1]}" + (f" `{text}`" if text else "")
 
 
 def _absolute(path: str) -> str:

@@ -82,3 +82,11 @@ def lab(browser, lab_root):
     server = harness.JupyterLab(lab_root)
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="module")
+def module_guard():
+    """One offline guard per JupyterLab test module: fails the module if its pages reached past 127.0.0.1."""
+    guard = harness.OfflineGuard()
+    yield guard
+    assert guard.blocked == [], f"the page tried to reach the network: {guard.blocked}"

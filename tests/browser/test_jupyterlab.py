@@ -32,13 +32,6 @@ WIDGETS_IN_LESSON = 6  # four graph views and one comparison (two panes)
 
 
 @pytest.fixture(scope="module")
-def module_guard():
-    guard = harness.OfflineGuard()
-    yield guard
-    assert guard.blocked == [], f"the page tried to reach the network: {guard.blocked}"
-
-
-@pytest.fixture(scope="module")
 def lesson(browser, lab, module_guard):
     """Lesson 01 open in JupyterLab with every cell run (step 1)."""
     context = browser.new_context(viewport={"width": 1500, "height": 1100})

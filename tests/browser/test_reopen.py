@@ -64,13 +64,6 @@ CELLS_TRUSTED_JS = """() => {
 
 
 @pytest.fixture(scope="module")
-def module_guard():
-    guard = harness.OfflineGuard()
-    yield guard
-    assert guard.blocked == [], f"the page tried to reach the network: {guard.blocked}"
-
-
-@pytest.fixture(scope="module")
 def reopen_root(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("reopen")
 

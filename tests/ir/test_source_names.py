@@ -32,3 +32,20 @@ def test_a_cell_the_shell_compiled_reads_with_its_execution_count():
     assert is_notebook_cell(file), f"IPython names its cells differently now: {file}"
     assert display_file_name(file) == f"cell [{count}]"
     assert SourceLocation(file=file, line=2).short == f"cell [{count}]:2"
+
+
+def test_an_error_in_a_cell_is_placed_at_the_cell_as_the_notebook_numbers_it():
+    """The line messages quote (``toolkit.trace`` naming the user's line) names the cell, not its temp file."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from toolkit.frames import user_location_text
+
+    shell = InteractiveShell.instance()
+    shell.run_cell("def fails():\n    raise KeyError('mask')", store_history=True)
+    count = shell.execution_count - 1
+    try:
+        shell.user_ns["fails"]()
+    except KeyError as exc:
+        assert user_location_text(exc) == f" at cell [{count}]:2 `raise KeyError('mask')`"
+    else:
+        raise AssertionError("the cell's function did not raise")
