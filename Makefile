@@ -49,8 +49,8 @@ bench: setup
 bench-widgets: setup
 	$(PY) bench/widgets.py --markdown
 
-# The long property run (tests/property, TOOLKIT_FUZZ=long: 150 examples a property, about 10 minutes
-# here; TOOLKIT_FUZZ_EXAMPLES=N changes it), stopped after FUZZ_S seconds at most; hypothesis prints
+# The long property run (tests/property, TOOLKIT_FUZZ=long: 150 examples a property; 8 properties took
+# 90.5 s here on 2026-12-01; TOOLKIT_FUZZ_EXAMPLES=N changes it), stopped after FUZZ_S seconds at most; hypothesis prints
 # how many examples each property ran and pytest how many failed.
 FUZZ_S ?= 600
 fuzz: setup

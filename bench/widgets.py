@@ -102,10 +102,13 @@ RUN_CELL_JS = """async ([index, kind, clearCache, source]) => {
   if (clearCache) globalThis[Symbol.for('torchscript-toolkit.widgets/1')]?.api.clearLayoutCache();
   const done = kind === 'widget'
     ? () => cell.node.querySelector('.tst-graph[data-state=ready]')
-    : () => { const img = cell.node.querySelector('.jp-RenderedSVG img'); return img && img.complete && img.naturalWidth > 0; };
+    : () => { const img = cell.node.querySelector('.jp-RenderedSVG img, .jp-RenderedHTMLCommon img'); return img && img.complete && img.naturalWidth > 0; };
   const t0 = performance.now();
   app.commands.execute('notebook:run-cell');
-  while (!done()) await new Promise(r => setTimeout(r, 2));
+  while (!done()) {
+    if (performance.now() - t0 > 120000) throw new Error(`cell ${index} showed no ${kind} picture within 120 s`);
+    await new Promise(r => setTimeout(r, 2));
+  }
   return [t0, performance.now() - t0];
 }"""
 

@@ -31,6 +31,10 @@ NEEDS_NOTEBOOK_PACKAGES = {
     "browser/test_export_program_page.py": ("anywidget", "ipywidgets"),
     "browser/test_navigation.py": ("anywidget", "ipywidgets"),
     "browser/test_reopen.py": ("anywidget", "ipywidgets", "nbformat"),
+    "browser/test_reopen_nokernel.py": ("anywidget", "ipywidgets", "nbformat"),
+    "browser/test_reopen_nbconvert.py": ("bs4", "nbconvert"),
+    "widgets/test_saved_nbconvert.py": ("bs4", "nbconvert"),
+    "widgets/test_saved_github.py": ("bs4", "nbconvert"),
     "property/test_random_modules.py": ("hypothesis",),
     "test_errors.py": ("IPython",),
 }

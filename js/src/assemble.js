@@ -7,7 +7,7 @@
 // output (tests/widgets/fixtures/assembled_dot.json, refreshed by the browser suite) is compared
 // with Python's assembly in the unit suite.
 
-import { normaliseState, representatives } from "./collapse.js";
+import { countBoxes, countsAsBox, normaliseState, representatives } from "./collapse.js";
 
 const INDENT = "  ";
 
@@ -21,9 +21,10 @@ const INDENT = "  ";
 export function assembleDot(statements, index, state, options = {}) {
   const { folds = true, limit = Infinity } = options;
   const { rep, resolve } = representatives(index, normaliseState(state), { folds });
-  const total = new Set(rep.values()).size;
+  const total = countBoxes(index, rep);
   const truncated = total > limit;
   const drawn = new Set();
+  let counted = 0; // boxes drawn, join points aside (countBoxes' rule)
   const members = new Map();
   const push = (key, stmt) => {
     if (!members.has(key)) members.set(key, []);
@@ -32,7 +33,8 @@ export function assembleDot(statements, index, state, options = {}) {
   const closedBoxes = new Set();
   for (const n of index.drawing.nodes) {
     const r = rep.get(n.id);
-    if (truncated && !drawn.has(r) && drawn.size >= limit) continue;
+    if (truncated && !drawn.has(r) && counted >= limit) continue;
+    if (!drawn.has(r) && (r !== n.id || countsAsBox(n))) counted += 1;
     drawn.add(r);
     if (r === n.id) push(n.cluster, statements.boxes[n.id]);
     else closedBoxes.add(r);
@@ -59,7 +61,7 @@ export function assembleDot(statements, index, state, options = {}) {
     }
   };
   emit("", INDENT);
-  if (truncated) lines.push(statements.more[0] + String(total - drawn.size) + statements.more[1]);
+  if (truncated) lines.push(statements.more[0] + String(total - counted) + statements.more[1]);
   const seen = new Set();
   for (const [srcId, dstId, attributes] of statements.edges) {
     const src = rep.get(srcId);
@@ -70,5 +72,5 @@ export function assembleDot(statements, index, state, options = {}) {
     lines.push(`${INDENT}${statements.refs[src]} -> ${statements.refs[dst]}${attributes};`);
   }
   lines.push("}");
-  return { dot: lines.join("\n") + "\n", drawn: drawn.size, total, truncated };
+  return { dot: lines.join("\n") + "\n", drawn: counted, total, truncated };
 }

@@ -6,6 +6,24 @@
 // this rule's output against Python's through a stored fixture (tests/widgets).
 
 const CONTROL_FLOW_KINDS = new Set(["if", "loop"]);
+// Kinds drawn as a point (an if's join), not as a box with words: no count includes them
+// (toolkit/render/drawing.py POINT_KINDS).
+const POINT_KINDS = new Set(["join"]);
+
+/** Does this drawing node count as a box a view says it draws? (drawing.counts_as_box) */
+export function countsAsBox(node) {
+  return !POINT_KINDS.has(node.kind);
+}
+
+/** Boxes drawn for representatives `rep`: one per distinct id, an open join point aside. */
+export function countBoxes(index, rep) {
+  const counted = new Set();
+  for (const n of index.drawing.nodes) {
+    const r = rep.get(n.id);
+    if (r !== n.id || countsAsBox(n)) counted.add(r);
+  }
+  return counted.size;
+}
 
 /**
  * Index a payload's drawing once: clusters by key, fold membership, boxes by id.
@@ -91,5 +109,5 @@ export function representatives(index, state, { folds = true } = {}) {
 /** How many boxes a state draws (boxes drawn as themselves plus one per closed box). */
 export function countDrawn(index, state, options = {}) {
   const { rep } = representatives(index, normaliseState(state), options);
-  return new Set(rep.values()).size;
+  return countBoxes(index, rep);
 }

@@ -2,6 +2,7 @@
 // attributes, source line), or what a box holds, with buttons to open or close modules.
 
 import { button, h, setChildren } from "./dom.js";
+import { countsAsBox } from "./collapse.js";
 
 function table(head, rows) {
   if (!rows.length) return null;
@@ -116,7 +117,7 @@ export class DetailsPane {
   showBox(key) {
     const index = this.pane.index;
     const fold = index.foldByKey.get(key);
-    const count = this.pane.payload.drawing.nodes.filter((n) => this.pane.rep.get(n.id) === key).length;
+    const count = this.pane.payload.drawing.nodes.filter((n) => this.pane.rep.get(n.id) === key && countsAsBox(n)).length;
     const what = fold
       ? `${fold.members.length} identical ${fold.type || "blocks"}: ${fold.label}`
       : `${index.clusters.get(key).label} (${index.clusters.get(key).kind}, collapsed)`;

@@ -275,3 +275,17 @@ def session_browser(*, headless: bool = True) -> Iterator[tuple[Any, Any]]:
             yield p, browser
         finally:
             browser.close()
+
+
+@contextlib.contextmanager
+def serve_folder(folder: Path) -> Iterator[str]:
+    """Serve the files in ``folder`` on 127.0.0.1 for a with-block; yields the base URL (``http://.../``)."""
+    handler = functools.partial(_QuietHandler, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -390,3 +390,260 @@ def test_esc_clears_both_sides_of_a_comparison(page, cell3_compare):
     assert page.get_attribute(f"{sel} .tst-compare", "data-selected-trace") == ""
     assert page.get_attribute(f"{sel} .tst-compare", "data-selected-script") == ""
     assert page.locator(f"{sel} g.node.tst-selected").count() == 0
+
+
+# --- the overview in small panes -----------------------------------------------------------------
+# The overview (js/src/minimap.js) is a bounded share of its pane, hidden where it cannot help,
+# out of the way of the selected box, switched off and on by the student, and resized with the
+# pane. Its rectangles are read from the page: `room` is the viewport's drawing area.
+
+OVERVIEW_JS = """pane => {
+  const g = document.querySelector(pane);
+  const vp = g.querySelector('.tst-viewport');
+  const r = vp.getBoundingClientRect();
+  const rect = e => {
+    const b = e && e.getBoundingClientRect();
+    return b && b.width > 0 && b.height > 0 ? [b.left, b.top, b.right, b.bottom] : null;
+  };
+  const left = r.left + vp.clientLeft, top = r.top + vp.clientTop;
+  return {
+    shown: g.dataset.minimap, why: g.dataset.minimapWhy, corner: g.dataset.minimapCorner || '',
+    room: [left, top, left + vp.clientWidth, top + vp.clientHeight],
+    map: rect(g.querySelector('.tst-minimap')),
+    toggle: rect(g.querySelector('.tst-minimap-toggle')),
+  };
+}"""
+OVERVIEW_SHARE = 0.25  # the most of its pane the overview may cover
+
+
+def overview(page, pane: str) -> dict:
+    return page.evaluate(OVERVIEW_JS, pane)
+
+
+def area(rect) -> float:
+    return max(0.0, rect[2] - rect[0]) * max(0.0, rect[3] - rect[1])
+
+
+def overlap(a, b) -> float:
+    return area([max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3])])
+
+
+def assert_bounded(ov: dict) -> float:
+    """The overview is hidden (with a reason) or covers at most a quarter of its pane; its share."""
+    if ov["map"] is None:
+        assert ov["shown"] == "hidden" and ov["why"] in {"fits", "small", "off"}, ov
+        return 0.0
+    assert ov["shown"] == "shown" and ov["why"] == "", ov
+    assert inside(ov["map"], ov["room"]), f"the overview pokes out of its pane: {ov}"
+    share = area(ov["map"]) / area(ov["room"])
+    assert share <= OVERVIEW_SHARE, f"the overview covers {share:.0%} of its pane"
+    assert ov["map"][2] - ov["map"][0] <= OVERVIEW_SHARE * (ov["room"][2] - ov["room"][0]) + 2
+    return share
+
+
+@pytest.fixture(scope="module")
+def resnet_compare():
+    torch.manual_seed(0)
+    return CompareWidget(toolkit.compare(models.ResNet50ish().eval(), models.example_inputs("ResNet50ish")))
+
+
+def side(sel: str, name: str) -> str:
+    return f'{sel} .tst-pane[data-side="{name}"] .tst-graph'
+
+
+def wait_both(page, sel: str, renders: int = 1) -> None:
+    page.wait_for_function(
+        """([sel, n]) => Array.from(document.querySelectorAll(sel + ' .tst-graph'))
+             .filter(g => g.dataset.state === 'ready' && Number(g.dataset.renders) >= n).length === 2""",
+        arg=[sel, renders],
+        timeout=60000,
+    )
+
+
+def test_the_overview_takes_a_bounded_share_of_each_compare_pane(page, resnet_compare, cell3_compare, screenshots):
+    sel = mount(page, resnet_compare)
+    wait_both(page, sel)
+    panes = {name: overview(page, side(sel, name)) for name in ("trace", "script")}
+    room = panes["script"]["room"]
+    assert room[2] - room[0] < 620 and room[3] - room[1] < 400, f"a compare pane is small: {room}"
+    assert panes["script"]["map"] is not None, "the scripted ResNet at depth 1 is larger than its pane"
+    for ov in panes.values():
+        assert_bounded(ov)
+    # Every module open: both sides are far larger than their panes, the overview stays a corner.
+    page.locator(f"{sel} .tst-expand-all").click()
+    wait_both(page, sel, 2)
+    for name in ("trace", "script"):
+        ov = overview(page, side(sel, name))
+        assert ov["map"] is not None and assert_bounded(ov) > 0.005, f"{name}: an overview too small to use"
+    page.locator(f"{sel} .tst-root").screenshot(path=str(screenshots / "nav-minimap-small.png"))
+    # The small MyCell3 comparison: the script side, a little taller than its pane, gets a small one.
+    other = mount(page, cell3_compare, "w2")
+    wait_both(page, other)
+    for name in ("trace", "script"):
+        assert_bounded(overview(page, side(other, name)))
+
+
+def test_the_overview_is_bounded_in_a_single_view_and_hidden_when_the_graph_fits(page, resnet, traced_cell3):
+    sel = mount(page, GraphWidget(graph_view(resnet), code=code(resnet)))
+    wait_rendered(page, sel)
+    everything_open(page, sel)
+    ov = overview(page, f"{sel} .tst-graph")
+    assert ov["map"] is not None and assert_bounded(ov) > 0.005
+    # Back to the opening depth, then zoomed out step by step: shown while the graph is much
+    # larger than the pane, hidden once all of it fits at the current scale.
+    drawn = renders(page, sel)
+    page.locator(f"{sel} .tst-collapse-all").click()
+    wait_rendered(page, sel, drawn + 1)
+    seen = set()
+    for _ in range(14):
+        ov = overview(page, f"{sel} .tst-graph")
+        svg = page.locator(f"{sel} .tst-stage svg").bounding_box()
+        room_w, room_h = ov["room"][2] - ov["room"][0], ov["room"][3] - ov["room"][1]
+        if svg["width"] <= room_w and svg["height"] <= room_h:
+            assert ov["map"] is None and ov["why"] == "fits" and ov["toggle"] is None, ov
+            seen.add("fits")
+            break
+        if svg["width"] > 1.5 * room_w or svg["height"] > 1.5 * room_h:
+            assert_bounded(ov)
+            assert ov["map"] is not None, f"a graph {svg} in a pane {ov['room']} has no overview"
+            seen.add("larger")
+        page.locator(f"{sel} .tst-zoom-out").click()
+    assert seen == {"fits", "larger"}, seen
+    small = mount(page, GraphWidget(graph_view(traced_cell3)), "w2")
+    wait_rendered(page, small)
+    ov = overview(page, f"{small} .tst-graph")
+    assert ov["map"] is None and ov["why"] == "fits"
+
+
+def box_under_the_overview(page, sel: str) -> str:
+    """Zoom in and scroll until a drawn box sits under the overview; returns its id."""
+    room = overview(page, f"{sel} .tst-graph")["room"]
+    for _ in range(8):  # wider than the pane, so it scrolls both ways
+        if page.locator(f"{sel} .tst-stage svg").bounding_box()["width"] > room[2] - room[0] + 300:
+            break
+        page.locator(f"{sel} .tst-zoom-in").click()
+    g = geometry(page, sel)
+    by_height = sorted(g["nodes"], key=lambda n: g["nodes"][n][1])
+    # Boxes near the middle of the graph first: the pane can scroll those to any corner.
+    middle = len(by_height) // 2
+    for node in sorted(by_height, key=lambda n: abs(by_height.index(n) - middle))[:20]:
+        # The box's right end a little into the overview, level with its middle.
+        ov = overview(page, f"{sel} .tst-graph")
+        rect = geometry(page, sel)["nodes"][node]
+        dx = rect[2] - (ov["map"][0] + min(12, (ov["map"][2] - ov["map"][0]) / 2))
+        dy = centre(rect)[1] - centre(ov["map"])[1]
+        page.evaluate(
+            "([sel, dx, dy]) => { const vp = document.querySelector(sel + ' .tst-viewport'); vp.scrollLeft += dx; vp.scrollTop += dy; }",
+            [sel, dx, dy],
+        )
+        page.wait_for_timeout(100)  # the overview follows the scroll in the next frame
+        ov, rect = overview(page, f"{sel} .tst-graph"), geometry(page, sel)["nodes"][node]
+        if overlap(ov["map"], rect) > 0 and inside(rect, ov["room"], slack=-2):
+            return node
+    raise AssertionError("no box could be scrolled under the overview")
+
+
+def test_the_overview_moves_off_the_selected_box(page, resnet, screenshots):
+    widget = GraphWidget(graph_view(resnet), code=code(resnet))
+    sel = mount(page, widget)
+    wait_rendered(page, sel)
+    everything_open(page, sel)
+    pane = f"{sel} .tst-graph"
+    node = box_under_the_overview(page, sel)
+    before = overview(page, pane)
+    box = geometry(page, sel)["nodes"][node]
+    assert before["corner"] == "bottom-right" and overlap(before["map"], box) > 0, "the box is under the overview"
+    # Selected from Python (or with the arrow keys): no pointer hovers, the overview moves away.
+    page.evaluate("id => window.models.w.set('selected_id', id)", node)
+    page.wait_for_function("sel => document.querySelector(sel + ' g.node.tst-selected')", arg=sel)
+    after = overview(page, pane)
+    box_now = geometry(page, sel)["nodes"][node]
+    assert overlap(after["map"], box_now) == 0, f"the overview still covers the selected box: {after}"
+    assert after["corner"] != "bottom-right" and assert_bounded(after) > 0
+    assert box_now == pytest.approx(box, abs=1), "the overview moved, not the graph"
+    page.locator(f"{sel} .tst-root").screenshot(path=str(screenshots / "nav-minimap-selection.png"))
+    # A search match under it is kept clear too; with nothing to keep clear it goes home.
+    page.locator(f"{sel} .tst-viewport").press("Escape")
+    page.wait_for_function("sel => !document.querySelector(sel + ' g.node.tst-selected')", arg=sel)
+    assert overview(page, pane)["corner"] == "bottom-right"
+    op = widget._data["details"][node]["op"]
+    matches = [n for n, d in widget._data["details"].items() if d.get("op") == op]
+    page.evaluate("([id, q]) => window.models.w.set('search', q)", [node, re.escape(op)])
+    page.wait_for_function("sel => document.querySelector(sel + ' g.node.tst-match')", arg=sel)
+    ov = overview(page, pane)
+    g = geometry(page, sel)
+    assert ov["corner"] != "bottom-right", "the match at home (the box selected before) sent it away"
+    assert matches and all(overlap(ov["map"], g["nodes"][m]) == 0 for m in matches if m in g["nodes"]), ov
+
+
+def test_the_overview_can_be_switched_off_and_stays_off_for_that_view(page, resnet):
+    widget = GraphWidget(graph_view(resnet), code=code(resnet))
+    sel = mount(page, widget)
+    wait_rendered(page, sel)
+    everything_open(page, sel)
+    pane = f"{sel} .tst-graph"
+    assert overview(page, pane)["map"] is not None
+    page.locator(f"{pane} .tst-minimap-toggle").click()
+    off = overview(page, pane)
+    assert off["map"] is None and off["why"] == "off" and off["toggle"] is not None
+    assert inside(off["toggle"], off["room"]) and area(off["toggle"]) < 0.02 * area(off["room"])
+    assert page.locator(f"{pane} .tst-minimap-toggle").inner_text() == "overview"
+    # A new picture (the other layout) keeps it off.
+    drawn = renders(page, sel)
+    page.locator(f"{sel} .tst-rankdir").click()
+    wait_rendered(page, sel, drawn + 1)
+    assert overview(page, pane)["why"] == "off"
+    # The same widget drawn again (another output of it) remembers; another widget does not.
+    page.evaluate(
+        """async () => {
+            const el = document.createElement('div'); el.id = 'again'; document.getElementById('root').append(el);
+            const loader = await window.loadScript('/static/loader.js');
+            await loader.default.render({model: window.models.w, el});
+        }"""
+    )
+    wait_rendered(page, "#again")
+    assert overview(page, "#again .tst-graph")["why"] == "off"
+    other = mount(page, GraphWidget(graph_view(resnet), code=code(resnet)), "w2")
+    wait_rendered(page, other)
+    everything_open(page, other)
+    assert overview(page, f"{other} .tst-graph")["why"] == ""
+    # `m` in the pane brings it back, and hides it again.
+    page.locator(f"{sel} .tst-viewport").press("m")
+    on = overview(page, pane)
+    assert on["map"] is not None and on["why"] == "" and page.locator(f"{pane} .tst-minimap-toggle").inner_text() == "×"
+    page.locator(f"{sel} .tst-viewport").press("m")
+    assert overview(page, pane)["why"] == "off"
+
+
+def test_the_overview_follows_full_screen_and_pane_resizes(page, resnet_compare, screenshots):
+    sel = mount(page, resnet_compare)
+    wait_both(page, sel)
+    script = side(sel, "script")
+    small = overview(page, script)
+    assert assert_bounded(small) > 0
+    # A comparison dragged short: its panes are too small for an overview to help.
+    page.evaluate("sel => { document.querySelector(sel + ' .tst-root').style.height = '420px'; }", sel)
+    page.wait_for_function("p => document.querySelector(p).dataset.minimapWhy === 'small'", arg=script)
+    assert overview(page, script)["map"] is None
+    # Full screen: it comes back, larger, still a bounded share of the larger pane.
+    page.locator(f"{sel} .tst-fullscreen").click()
+    page.wait_for_function("sel => document.fullscreenElement === document.querySelector(sel + ' .tst-root')", arg=sel)
+    page.wait_for_function("p => document.querySelector(p).dataset.minimap === 'shown'", arg=script)
+    full = overview(page, script)
+    assert assert_bounded(full) > 0 and area(full["map"]) > area(small["map"]) * 1.2, (small, full)
+    page.screenshot(path=str(screenshots / "nav-minimap-full-screen.png"))
+    page.locator(f"{sel} .tst-fullscreen").click()
+    page.wait_for_function("() => document.fullscreenElement === null")
+    page.wait_for_function("p => document.querySelector(p).dataset.minimapWhy === 'small'", arg=script)
+    # Dragged taller again: back at its first size.
+    page.evaluate("sel => { document.querySelector(sel + ' .tst-root').style.height = ''; }", sel)
+    page.wait_for_function("p => document.querySelector(p).dataset.minimap === 'shown'", arg=script)
+    again = overview(page, script)
+    assert again["map"] == pytest.approx(small["map"], abs=1)
+    # The other layout direction reshapes it (a top-down ResNet is tall, left-right wide).
+    page.locator(f"{sel} .tst-rankdir").click()
+    wait_both(page, sel, 2)
+    lr = overview(page, script)
+    assert assert_bounded(lr) > 0
+    tall = lambda r: (r[3] - r[1]) / (r[2] - r[0])  # noqa: E731
+    assert tall(lr["map"]) < tall(small["map"]), (small, lr)

@@ -11,6 +11,8 @@ Issue 12, item 1. Three ways a notebook comes back, each with a fresh kernel:
 - *a lesson as the repository ships it* (notebooks/01 put through ``notebook_state`` into a temp
   copy): untrusted too, every graph output a picture. Also in Notebook 7.
 
+With no kernel at all: ``test_reopen_nokernel.py``; exported by nbconvert: ``test_reopen_nbconvert.py``.
+
 Each asserts a visible picture (an ``<img>``/``<svg>`` with a nonzero size) in each graph
 output and no "Error displaying widget" / "model not found" text. Every request that is not to
 127.0.0.1 is aborted and recorded; the module fails if there was one. Screenshots go to

@@ -42,9 +42,10 @@ def captured(how: str, model, inputs):
             return toolkit.script(model).module
         except ScriptingError as error:
             # torch itself cannot script some names (a ModuleDict key with a control character:
-            # its generated __contains__ holds '\\x1f', which TorchScript's parser refuses); that
-            # example proves nothing about the toolkit's drawing, so it is rejected, not passed.
-            if re.search(r"unsupported (hex|unicode) specifier", error.torch_message or ""):
+            # its generated __contains__ holds '\\x1f', which TorchScript's parser refuses; a key
+            # whose escape reads as a bad octal one, "ill formed octal specifier"); that example
+            # proves nothing about the toolkit's drawing, so it is rejected, not passed.
+            if re.search(r"unsupported (hex|unicode) specifier|ill formed octal specifier", error.torch_message or ""):
                 reject()
             raise
 

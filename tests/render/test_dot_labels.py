@@ -33,7 +33,7 @@ def test_a_large_drawing_has_no_edge_labels_and_its_key_says_why():
     dot = write_dot(drawing, DotOptions())
     edges = _edge_lines(dot)
     assert edges and not any("label=" in line for line in edges)
-    assert sum(1 for line in edges if 'tooltip="' in line and '\\n1×8"' in line) == sum(1 for e in drawing.edges if e.label)
+    assert sum(1 for line in edges if 'tooltip="' in line and '\\nTensor float32 1×8"' in line) == sum(1 for e in drawing.edges if e.label)
     assert THINNED_NOTE in dot and f"more than {LARGE_BOXES} boxes, so edges are not labelled" in dot
 
 

@@ -70,15 +70,17 @@ def test_tooltips_say_what_each_thing_is(cell3_svg):
     assert any(t.startswith("dg (MyDecisionGate)\na module;") for t in titles)
     assert any(t.startswith("if x.sum() > 0\nan if: its condition picks the then or the else block") for t in titles)
     assert any(t.startswith("else of if x.sum() > 0\nthe block that runs when the condition is false") for t in titles)
-    # an edge: producer -> consumer
-    assert "linear → sum" in titles and "neg → add" in titles
+    # an edge: producer -> consumer (the if's result is read from its join), then what flows
+    assert "linear → sum\nTensor" in titles and "neg → join\nTensor" in titles and "join → add\nTensor" in titles
+    # the join point says what it is
+    assert "if x.sum() > 0: join\nwhere the then and else results meet\n→ if_out: Tensor" in titles
 
 
-def test_edge_tooltips_carry_the_shape_even_without_edge_labels(zoo):
+def test_edge_tooltips_carry_the_dtype_and_shape_even_without_edge_labels(zoo):
     view = graph_view(zoo["ConvNet"][3], edge_labels=False)
     assert 'label="1×8×16×16"' not in view.dot
     titles = {title for _, title, _ in _groups(view.svg())}
-    assert any(t.endswith("\n1×8×16×16") and " → " in t for t in titles), sorted(titles)
+    assert any(t.endswith("\nTensor float32 1×8×16×16") and " → " in t for t in titles), sorted(titles)
 
 
 def test_hostile_names_reach_the_hover_escaped():

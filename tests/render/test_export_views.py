@@ -55,7 +55,9 @@ def test_branch_parameters_are_wired_to_the_operand(program):
     edges = {(e.src, e.dst) for e in drawing.edges}
     assert ("n0", "n5.b0.n0") in edges and ("n0", "n5.b1.n0") in edges  # linear -> clone, linear -> neg
     assert ("n2", "n5") in edges  # the predicate feeds the decision
-    assert ("n5.b0.n0", "n7") in edges and ("n5.b1.n0", "n7") in edges  # either branch -> add
+    assert ("n5.b0.n0", "n5.join") in edges and ("n5.b1.n0", "n5.join") in edges  # either branch -> the join
+    assert ("n5.join", "n7") in edges  # the join -> add
+    assert not any(e.dst == "n7" and e.src.startswith("n5.b") for e in drawing.edges)  # no branch skips the join
 
 
 def test_to_dot_is_the_same_writer(program):

@@ -71,7 +71,7 @@ def test_internals_opens_the_library_code(encoder_layer):
     folded = graph_view(encoder_layer, depth=None)
     shown = graph_view(encoder_layer, depth=None, internals=True)
     assert shown.options.internals and not folded.options.internals
-    assert shown.visible_node_count() == len(shown.drawing.nodes) > 4 * folded.visible_node_count()
+    assert shown.visible_node_count() == shown.drawing.box_count() > 4 * folded.visible_node_count()
     library_ifs = [n for n in shown.collapse.visible_boxes if n.kind == "if" and n.library]
     assert len(library_ifs) > 150
     options, _ = initial_options(graph_view(encoder_layer, internals=True))
@@ -117,7 +117,7 @@ def test_one_count_for_banner_status_and_menu(zoo):
     levels = {(lv["depth"], lv["expanded_all"]): lv for lv in payload["depth_levels"]}
     assert levels[(view.options.depth, False)]["boxes"] == drawn
     every = levels[(None, True)]
-    assert every["name"] == "every node" and every["boxes"] == len(view.drawing.nodes)
+    assert every["name"] == "every node" and every["boxes"] == view.drawing.box_count()
     assert payload["notice"].startswith(f"{every['boxes']} boxes with everything open")
     assert [lv["name"] for lv in payload["depth_levels"]][:3] == ["0 · top level", "1 · top modules", "2 · their children"]
     assert levels[(None, False)]["name"] == "all · every module"
@@ -162,7 +162,7 @@ def test_fold_repeats_off_draws_each_repeat_and_every_node_with_internals(zoo):
     traced = zoo["ResNet50ish"][3]
     folded = graph_view(traced, depth=None)
     each = graph_view(traced, depth=None, fold_repeats=False)
-    assert folded.visible_node_count() < each.visible_node_count() == len(each.drawing.nodes)
+    assert folded.visible_node_count() < each.visible_node_count() == each.drawing.box_count()
     assert "fold:" not in each.dot and "fold:m:layer1/m:1" in folded.dot
     options, _ = initial_options(each)
     assert {f.key for f in each.folds if f.kind == "repeat"} <= options.expanded

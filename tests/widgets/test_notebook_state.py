@@ -14,7 +14,7 @@ import pytest
 
 from toolkit.errors import NotebookStateError
 from toolkit.widgets.notebook_state import WIDGET_VIEW_MIME, main, strip_notebook_file, strip_widget_state, untrusted_gaps
-from toolkit.render.saved_picture import inline_svgs_as_images, picture_html
+from toolkit.render.saved_picture import image_only, inline_svgs_as_images, picture_html
 
 VIEW = {"version_major": 2, "version_minor": 0, "model_id": "abc123"}
 SVG = '<svg width="8pt" height="8pt"><g id="node:n1"><title>a &lt;b&gt;</title></g></svg>'
@@ -132,7 +132,7 @@ def test_the_committed_lessons_carry_no_widget_state():
 
 def test_the_saved_picture_is_an_escaped_image_of_the_svg_itself():
     markup = picture_html(SVG, title='<GraphView "x" & y>')
-    encoded = base64.b64encode(SVG.encode()).decode()
+    encoded = base64.b64encode(image_only(SVG).encode()).decode()
     assert markup.startswith(f'<div class=\'tst-saved-picture\'><img src="data:image/svg+xml;base64,{encoded}"')
     assert 'alt="&lt;GraphView &quot;x&quot; &amp; y&gt;"' in markup and "<svg" not in markup
     assert "run the cell again for the interactive view" in markup
@@ -143,7 +143,8 @@ def test_inline_svgs_in_our_html_become_images_and_the_rest_stays():
     markup = f"<div class='tst-compare'><b>a&lt;b</b>{SVG}<pre>code</pre>{SVG.replace('n1', 'n2')}</div>"
     converted = inline_svgs_as_images(markup, title="MyCell")
     images = re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', converted)
-    assert [base64.b64decode(i).decode() for i in images] == [SVG, SVG.replace("n1", "n2")]
+    assert [base64.b64decode(i).decode() for i in images] == [image_only(SVG), image_only(SVG.replace("n1", "n2"))]
+    assert len(images) == 2
     assert "<svg" not in converted and "<b>a&lt;b</b>" in converted and "<pre>code</pre>" in converted
 
 

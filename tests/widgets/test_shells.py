@@ -23,6 +23,8 @@ from tests.browser import synthetic
 from tests.fixtures import models
 from toolkit.render.api import code, graph_view
 from toolkit.render.display import CompareView, GraphView
+from toolkit.render.opening import LARGE_BOXES
+from toolkit.render.saved_picture import image_only
 from toolkit.widgets import present
 from toolkit.errors import WidgetSelectionError
 from toolkit.widgets.payload import WidgetLimits
@@ -179,7 +181,7 @@ def test_the_saved_picture_is_the_svg_as_an_image_with_a_note_to_rerun(cell3_wid
     # What an untrusted notebook shows: HTML without inline <svg> (its sanitiser drops that).
     markup = cell3_widget._repr_mimebundle_()["text/html"]
     assert "<svg" not in markup and "<script" not in markup
-    assert embedded_svgs(markup) == [graph_view(cell3).svg()]
+    assert embedded_svgs(markup) == [image_only(graph_view(cell3).svg())]
     assert "run the cell again for the interactive view" in markup
     assert 'alt="&lt;GraphView MyCell3.forward (traced): ' in markup
     again = GraphWidget(graph_view(cell3), code=code(cell3))
@@ -193,7 +195,7 @@ def test_html_in_names_is_escaped_in_the_static_output():
     svg = bundle["image/svg+xml"]
     assert "<script" not in svg and "<img" not in svg
     assert "&lt;script&gt;" in svg
-    assert "<script" not in bundle["text/html"] and embedded_svgs(bundle["text/html"]) == [svg]
+    assert "<script" not in bundle["text/html"] and embedded_svgs(bundle["text/html"]) == [image_only(svg)]
     payload = json.dumps(widget._data)
     assert json.loads(payload)["drawing"]["clusters"][0]["label"].startswith(synthetic.SCRIPT_NAME)
 
@@ -289,11 +291,25 @@ def test_compare_pairs_the_two_sides_and_marks_what_one_side_has(comparison):
     assert bundle["text/plain"].startswith("The trace lost 1 control-flow node(s)")
 
 
+def test_clicking_an_ifs_join_selects_the_if_on_either_widget(comparison, cell3_widget):
+    joins = [n["id"] for n in comparison._script["drawing"]["nodes"] if n["kind"] == "join"]
+    assert len(joins) == 1 and joins[0].endswith(".join")
+    comparison.selected_side = "script"
+    comparison.selected_script_id = joins[0]
+    assert comparison.selected_script is not None and comparison.selected_script.op == "prim::If"
+    comparison.selected_script_id = ""
+    join = next(n["id"] for n in cell3_widget._data["drawing"]["nodes"] if n["kind"] == "join")
+    cell3_widget.selected_id = join
+    assert cell3_widget.selected is not None and cell3_widget.selected.op == "prim::If"
+    assert cell3_widget._data["code"]["links"][join] == cell3_widget._data["code"]["links"][cell3_widget.selected.id]
+    cell3_widget.selected_id = ""
+
+
 def test_the_saved_comparison_draws_both_sides_as_images(comparison):
     markup = comparison._repr_mimebundle_()["text/html"]
     static = comparison._compare
     assert "<svg" not in markup
-    assert [s.strip() for s in embedded_svgs(markup)] == [static.traced.svg().strip(), static.scripted.svg().strip()]
+    assert [s.strip() for s in embedded_svgs(markup)] == [image_only(static.traced.svg()).strip(), image_only(static.scripted.svg()).strip()]
     assert "MyCell3.forward" in markup and "run the cell again for the interactive view" in markup
 
 
@@ -345,4 +361,25 @@ def test_a_partitioned_model_is_a_widget_with_its_placement_colours_and_transfer
     assert "target-cpu" in widget._data["dot"]["boxes"][relu.id] and widget._data["dot"]["boxes"][relu.id] in view.dot
     widget.select(relu)
     assert widget.selected is relu  # its boxes are IR nodes, re-coloured
-    assert embedded_svgs(widget._repr_mimebundle_()["text/html"]) == [view.svg()]
+    assert embedded_svgs(widget._repr_mimebundle_()["text/html"]) == [image_only(view.svg())]
+
+
+def test_a_widget_opened_on_a_thousand_boxes_saves_the_picture_of_its_default_opening():
+    # 2.8 MB of SVG and base64 for 1,002 boxes would be a sliver at a notebook's width, and every
+    # front end decodes, stores and sanitises it again; the saved picture is the default opening.
+    graph = synthetic.wide_graph(10, 100, name="Thousand")
+    widget = GraphWidget(graph_view(graph, expanded=["fold:m:block0"]))
+    bundle = widget._repr_mimebundle_()
+    opening = graph_view(graph)
+    assert widget._shown.collapse.drawn_count == 1002 > LARGE_BOXES >= opening.collapse.drawn_count
+    assert bundle["text/plain"] == widget._shown.summary()  # the text names what the widget shows
+    assert bundle["image/svg+xml"] == opening.svg()
+    assert embedded_svgs(bundle["text/html"]) == [image_only(opening.svg())]
+    assert f"Saved picture of the default opening ({opening.collapse.drawn_count:,} of the 1,002 boxes shown)" in bundle["text/html"]
+    assert len(bundle["text/html"]) + len(bundle["image/svg+xml"]) < 50_000
+
+
+def test_a_widget_under_the_large_size_saves_exactly_what_it_shows(cell3_widget, cell3):
+    bundle = cell3_widget._repr_mimebundle_()
+    assert bundle["image/svg+xml"] == cell3_widget._shown.svg()
+    assert "default opening" not in bundle["text/html"]

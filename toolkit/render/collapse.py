@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Sequence
 
-from toolkit.render.drawing import Box, Cluster, Drawing
+from toolkit.render.drawing import Box, Cluster, Drawing, counts_as_box
 from toolkit.render.folds import Fold
 from toolkit.render.options import DotOptions
 
@@ -141,8 +141,12 @@ class Collapse:
 
     @cached_property
     def drawn_count(self) -> int:
-        """Boxes drawn: visible boxes plus one per outermost closed cluster or fold."""
-        return len(set(self.representatives.values()))
+        """Boxes drawn: visible boxes plus one per outermost closed cluster or fold.
+
+        An open ``if``'s join point is drawn but not counted (:func:`~toolkit.render.drawing.counts_as_box`).
+        """
+        reps = self.representatives
+        return len({reps[n.id] for n in self.drawing.nodes if reps[n.id] != n.id or counts_as_box(n)})
 
     def with_options(self, options: DotOptions) -> "Collapse":
         """The same drawing and folds under other options."""

@@ -93,7 +93,7 @@ class GraphView:
     def summary(self) -> str:
         """One line: boxes drawn (the count the widget shows), how it opened, control flow."""
         control = sum(1 for n in self.graph.walk() if n.kind.is_control_flow)
-        drawn, every = self.visible_node_count(), len(self.drawing.nodes)
+        drawn, every = self.visible_node_count(), self.drawing.box_count()
         parts = [f"{drawn} nodes drawn"]
         if drawn < every:
             depth = self.options.depth

@@ -13,7 +13,8 @@ appearance order, and SVG elements carry ``id`` and ``class`` attributes the wid
 
 What the statements say besides the boxes: every box, cluster and edge has a ``tooltip`` in a
 student's words (the SVG's hover, :mod:`toolkit.render.svg`); each ``if`` leads from its
-condition into its blocks with dashed edges, so it reads top to bottom; a legend node explains
+condition into its blocks with dashed edges and their results meet in its join point below
+them, so it reads top to bottom (the point is drawn, never counted as a box); a legend node explains
 the colours the drawing uses (:mod:`toolkit.render.legend`); and a large drawing leaves its edge
 labels out, since they dominate the layout time, saying so in the legend.
 """
@@ -25,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
 from toolkit.render.collapse import CONTROL_FLOW_KINDS, Collapse
-from toolkit.render.drawing import Box, Cluster, Drawing, Edge
+from toolkit.render.drawing import Box, Cluster, Drawing, Edge, counts_as_box
 from toolkit.render.folds import Fold
 from toolkit.render.legend import BOX_SWATCHES, EDGE_SWATCHES, legend_statement
 from toolkit.render.opening import LARGE_BOXES, count_boxes
@@ -203,12 +204,15 @@ def assemble_dot(statements: DotStatements, collapse: Collapse, *, limit: int | 
     total = collapse.drawn_count
     truncated = limit is not None and total > limit
     drawn: dict[str, None] = {}
+    counted = 0  # boxes drawn, join points aside (Collapse.drawn_count's rule)
     members: dict[str, list[str]] = {}
     closed_boxes: dict[str, None] = {}
     for n in drawing.nodes:
         r = rep[n.id]
-        if truncated and r not in drawn and len(drawn) >= limit:  # type: ignore[operator]
+        if truncated and r not in drawn and counted >= limit:  # type: ignore[operator]
             continue
+        if r not in drawn and (r != n.id or counts_as_box(n)):
+            counted += 1
         drawn[r] = None
         if r == n.id:
             members.setdefault(n.cluster, []).append(statements.boxes[n.id])
@@ -234,7 +238,7 @@ def assemble_dot(statements: DotStatements, collapse: Collapse, *, limit: int | 
 
     emit("", _INDENT)
     if truncated:
-        lines.append(f"{statements.more[0]}{total - len(drawn)}{statements.more[1]}")
+        lines.append(f"{statements.more[0]}{total - counted}{statements.more[1]}")
     seen: set[tuple[str, str]] = set()
     for src_id, dst_id, attributes in statements.edges:
         src, dst = rep[src_id], rep[dst_id]
@@ -243,7 +247,7 @@ def assemble_dot(statements: DotStatements, collapse: Collapse, *, limit: int | 
         seen.add((src, dst))
         lines.append(f"{_INDENT}{statements.refs[src]} -> {statements.refs[dst]}{attributes};")
     lines.append("}")
-    return AssembledDot(dot="\n".join(lines) + "\n", drawn=len(drawn), total=total, truncated=truncated)
+    return AssembledDot(dot="\n".join(lines) + "\n", drawn=counted, total=total, truncated=truncated)
 
 
 def write_dot(drawing: Drawing, options: DotOptions = DotOptions(), *, collapse: Collapse | None = None) -> str:
@@ -255,10 +259,13 @@ def write_dot(drawing: Drawing, options: DotOptions = DotOptions(), *, collapse:
 
 
 def _box_counts(drawing: Drawing) -> dict[str, int]:
-    """Boxes inside each cluster, nested ones included (what a closed cluster's label says)."""
+    """Boxes inside each cluster, nested ones included (what a closed cluster's label says);
+    join points are not boxes (:func:`~toolkit.render.drawing.counts_as_box`)."""
     parent = {c.key: c.parent for c in drawing.clusters}
     counts = dict.fromkeys(parent, 0)
     for n in drawing.nodes:
+        if not counts_as_box(n):
+            continue
         key = n.cluster
         while key:
             counts[key] += 1
@@ -363,9 +370,14 @@ def _labelled_edges(drawing: Drawing, *, thin: bool) -> frozenset[int]:
 
 
 def _edge_tooltip(e: Edge, titles: Mapping[str, str]) -> str:
-    """``producer → consumer``, then what flows: the shape, or the transfer's direction and bytes."""
-    ends = f"{_fit(titles.get(e.src, e.src))} → {_fit(titles.get(e.dst, e.dst))}"
-    return f"{ends}\n{e.label}" if e.label else ends
+    """``producer → consumer``, then what flows: its type in words (dtype and shape), and a
+    label that says more (a transfer's direction and bytes)."""
+    lines = [f"{_fit(titles.get(e.src, e.src))} → {_fit(titles.get(e.dst, e.dst))}"]
+    if e.value:
+        lines.append(_fit(e.value))
+    if e.label and e.label not in e.value:
+        lines.append(e.label)
+    return "\n".join(lines)
 
 
 _FLOW_EDGE = 'style=dashed color="#b58900" arrowsize=0.5'

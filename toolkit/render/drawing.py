@@ -13,6 +13,8 @@ only what computes, and folds the rest into labels:
 - ``prim::Uninitialized`` (what a branch that raises leaves in place of its value) is not drawn;
 - ``prim::If`` becomes a cluster with a *then* and an *else* cluster, ``prim::Loop`` a cluster
   holding its body, each with a small decision node labelled with its condition or trip count;
+  an ``if`` with outputs also gets a *join* point below both blocks, where their results meet
+  and what reads the ``if``'s outputs reads them from;
 - nodes are grouped in clusters by module scope, so a collapse can fold a submodule into one box.
 
 An exported program draws the same way: its parameters and buffers (graph inputs in its
@@ -33,7 +35,7 @@ from toolkit.ir.build_export import BLOCK_ROLES
 from toolkit.ir.model import Block, Graph, Node, NodeKind, Value
 from toolkit.render.enums import enum_argument
 
-__all__ = ["Cluster", "Edge", "Drawing", "Box", "build_drawing"]
+__all__ = ["JOIN_SUFFIX", "POINT_KINDS", "Cluster", "Edge", "Drawing", "Box", "build_drawing", "counts_as_box", "ir_node_id"]
 
 # One-input conversions between a tensor and a Python number: drawn as the edge they carry.
 _CONVERSIONS = frozenset({
@@ -50,6 +52,10 @@ _EXPORTED_TITLES = {
     "higher_order::while_loop": "while_loop",
     "higher_order::map_impl": "map",
 }
+# The id of an ``if``'s join is the ``if``'s node id with this suffix (``n4`` -> ``n4.join``).
+JOIN_SUFFIX = ".join"
+# Kinds drawn as a point, not as a box with words: no count of boxes includes them.
+POINT_KINDS = frozenset({"join"})
 
 
 @dataclass(frozen=True)
@@ -58,7 +64,9 @@ class Box:
 
     Attributes:
         id: the IR node id (``"n4"``), or ``"in:<value>"`` / ``"out"`` for graph inputs/outputs.
-        kind: drawing category: ``op``, ``call``, ``if``, ``loop``, ``input``, ``output``, ``prim``.
+        kind: drawing category: ``op``, ``call``, ``if``, ``loop``, ``input``, ``output``, ``prim``,
+            or ``join`` (the point below an ``if`` where its then and else results meet; its id
+            is the ``if``'s id plus :data:`JOIN_SUFFIX`).
         label: label lines; the first is the operation.
         tooltip: the full story: op, scope, source line, outputs.
         cluster: the cluster key the node sits in directly (``""`` for the top level).
@@ -113,13 +121,16 @@ class Cluster:
 class Edge:
     """A data edge between two boxes, labelled with the tensor shape when known.
 
-    ``marks`` are extra classes, e.g. ``transfer`` for an edge that copies between devices.
+    ``value`` is the type of what flows, in words (``Tensor float32 [1, 64, 56, 56]``, ``int``):
+    the edge's hover says it, while the label stays short. ``marks`` are extra classes, e.g.
+    ``transfer`` for an edge that copies between devices.
     """
 
     src: str
     dst: str
     label: str = ""
     marks: tuple[str, ...] = ()
+    value: str = ""
 
 
 @dataclass(frozen=True)
@@ -131,6 +142,10 @@ class Drawing:
     clusters: tuple[Cluster, ...]
     edges: tuple[Edge, ...]
 
+    def box_count(self) -> int:
+        """Boxes with everything open: every node but the join points (:func:`counts_as_box`)."""
+        return sum(1 for n in self.nodes if counts_as_box(n))
+
     def to_json(self) -> dict[str, Any]:
         """Plain dicts and lists, for the browser widget."""
         return {
@@ -139,6 +154,24 @@ class Drawing:
             "clusters": [_as_dict(c) for c in self.clusters],
             "edges": [[e.src, e.dst, e.label] for e in self.edges],
         }
+
+
+def counts_as_box(box: Box) -> bool:
+    """Whether ``box`` counts as one of the boxes a view says it draws.
+
+    A join is a point where two ways meet, not a box with words: counting it would make the
+    status line say 17 boxes where a student counts 16, and change how deep a view opens.
+    """
+    return box.kind not in POINT_KINDS
+
+
+def ir_node_id(box_id: str) -> str:
+    """The IR node a box id stands for: an ``if``'s join stands for the ``if`` (``n4.join`` -> ``n4``).
+
+    IR node ids are ``n<i>`` chains (``n4.b0.n2``), so no IR id ends with :data:`JOIN_SUFFIX`;
+    other box ids come back as they are.
+    """
+    return box_id.removesuffix(JOIN_SUFFIX)
 
 
 def _as_dict(obj: Any) -> dict[str, Any]:
@@ -156,7 +189,7 @@ class _Walk:
     producers: dict[str, tuple[str, ...]] = field(default_factory=dict)
     nodes: list[Box] = field(default_factory=list)
     clusters: dict[str, Cluster] = field(default_factory=dict)
-    edges: dict[tuple[str, str], str] = field(default_factory=dict)
+    edges: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)  # (src, dst) -> (label, value)
     module_values: set[str] = field(default_factory=set)
 
 
@@ -190,12 +223,12 @@ def build_drawing(g: Graph, *, marks: Mapping[str, Iterable[str]] | None = None)
     out_sources = _sources(walk, g.outputs)
     walk.nodes.append(Box(id="out", kind="output", label=("output",), tooltip="graph outputs"))
     for src in out_sources:
-        _edge(walk, src, "out", "")
+        _edge(walk, src, "out", ("", ""))
     return Drawing(
         name=g.name,
         nodes=tuple(walk.nodes),
         clusters=tuple(walk.clusters.values()),
-        edges=tuple(Edge(s, d, label) for (s, d), label in walk.edges.items()),
+        edges=tuple(Edge(s, d, label, value=value) for (s, d), (label, value) in walk.edges.items()),
     )
 
 
@@ -263,7 +296,7 @@ def _visit(walk: _Walk, n: Node, *, cluster: str, base_scope: tuple[str, ...]) -
     walk.nodes.append(_box_for(n, kind=box_kind, label=label, cluster=node_cluster, marks=marks, arguments=arguments))
     for name in data_inputs:
         for src in _sources(walk, (name,)):
-            _edge(walk, src, n.id, _shape_of(walk, name))
+            _edge(walk, src, n.id, _carried(walk, name))
     for out in n.outputs:
         walk.producers[out.name] = (n.id,)
 
@@ -314,7 +347,7 @@ def _visit_control_flow(walk: _Walk, n: Node, *, cluster: str, marks: tuple[str,
     for name in control_inputs:
         if name not in walk.constants:
             for src in _sources(walk, (name,)):
-                _edge(walk, src, n.id, _shape_of(walk, name))
+                _edge(walk, src, n.id, _carried(walk, name))
 
     if is_if:
         for index, block in enumerate(n.blocks):
@@ -325,11 +358,7 @@ def _visit_control_flow(walk: _Walk, n: Node, *, cluster: str, marks: tuple[str,
             )
             _bind_block_inputs(walk, n, block)
             _walk_block(walk, block, cluster=block_key, base_scope=n.scope.path)
-        for position, out in enumerate(n.outputs):
-            sources: tuple[str, ...] = ()
-            for block in n.blocks:
-                sources += _sources(walk, (block.outputs[position],))
-            walk.producers[out.name] = _unique(sources or (n.id,))
+        _join(walk, n, key=key, title=title, marks=marks)
         return
 
     if n.op != "prim::Loop":
@@ -343,10 +372,56 @@ def _visit_control_flow(walk: _Walk, n: Node, *, cluster: str, marks: tuple[str,
         walk.producers[carried_in.name] = (n.id,)
     for initial in n.inputs[2:]:
         for src in _sources(walk, (initial,)):
-            _edge(walk, src, n.id, _shape_of(walk, initial))
+            _edge(walk, src, n.id, _carried(walk, initial))
     _walk_block(walk, body, cluster=body_key, base_scope=n.scope.path)
     for out, returned in zip(n.outputs, body.outputs[1:]):
         walk.producers[out.name] = _sources(walk, (returned,)) or (n.id,)
+
+
+def _join(walk: _Walk, n: Node, *, key: str, title: str, marks: tuple[str, ...]) -> None:
+    """The point where an ``if``'s then and else results meet, drawn below both blocks.
+
+    Each block's result for each output flows into it (from the box that made it, inside the
+    block, or from outside the ``if`` for a block that passes a value on, as ``return x`` does),
+    and whatever reads the ``if``'s outputs reads them from it: so the two ways through the
+    ``if`` visibly merge before the program goes on. A block that raises gives nothing to the
+    join (its placeholder value is not drawn), which is what happens: that way never arrives.
+
+    An ``if`` with no outputs (``if bad: raise ...``, or one that only prints) gets no join:
+    nothing merges, and the program simply goes on after it; a point with nothing coming in
+    or out would be noise. Its blocks are still led into from the condition (:mod:`dot`).
+
+    The join is a point, not a box a student reads: it carries no name in its label (so two
+    repeats whose ``if`` outputs are named ``if_out`` and ``if_out_2`` still fold together) and
+    counts as no box (:func:`counts_as_box`); its tooltip says what it is.
+    """
+    if not n.outputs:
+        return
+    join_id = f"{n.id}{JOIN_SUFFIX}"
+    outs = ", ".join(f"{v.name}: {_value_type_text(v)}" for v in n.outputs)
+    walk.nodes.append(
+        Box(
+            id=join_id,
+            kind="join",
+            label=("join",),
+            tooltip=f"{title}: join\nwhere the then and else results meet\n→ {outs}",
+            cluster=key,
+            op=n.op,
+            scope=n.scope.dotted,
+            source=_source(n),  # the if's own line: a click on the join shows the statement it ends
+            code_line=n.code_line,
+            marks=marks,
+            library=n.library,
+            tensor=any(v.is_tensor for v in n.outputs),
+        )
+    )
+    for position, out in enumerate(n.outputs):
+        for block in n.blocks:
+            if position < len(block.outputs):
+                returned = block.outputs[position]
+                for src in _sources(walk, (returned,)):
+                    _edge(walk, src, join_id, _carried(walk, returned))
+        walk.producers[out.name] = (join_id,)
 
 
 def _bind_block_inputs(walk: _Walk, n: Node, block: Block) -> None:
@@ -363,7 +438,7 @@ def _visit_exported_loop(walk: _Walk, n: Node, *, key: str, depth: int) -> None:
     carried = n.inputs[-len(n.blocks[-1].inputs):] if n.blocks and n.blocks[-1].inputs else ()
     for initial in carried:
         for src in _sources(walk, (initial,)):
-            _edge(walk, src, n.id, _shape_of(walk, initial))
+            _edge(walk, src, n.id, _carried(walk, initial))
     for index, block in enumerate(n.blocks):
         block_key = f"{key}/b:{block.id}"
         label = roles[index] if index < len(roles) else f"block {index}"
@@ -474,16 +549,18 @@ def _unique(items: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(items))
 
 
-def _edge(walk: _Walk, src: str, dst: str, label: str) -> None:
+def _edge(walk: _Walk, src: str, dst: str, carried: tuple[str, str]) -> None:
     if src != dst:
-        walk.edges.setdefault((src, dst), label)
+        walk.edges.setdefault((src, dst), carried)
 
 
-def _shape_of(walk: _Walk, name: str) -> str:
+def _carried(walk: _Walk, name: str) -> tuple[str, str]:
+    """What an edge carrying value ``name`` says: its shape (the label) and its type in words."""
     try:
-        return walk.graph.value(name).shape_text
+        v = walk.graph.value(name)
     except KeyError:
-        return ""
+        return "", ""
+    return v.shape_text, _value_type_text(v)
 
 
 def _is_module_value(v: Value) -> bool:

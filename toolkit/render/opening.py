@@ -41,7 +41,7 @@ _LEVEL_NAMES = {0: "top level", 1: "top modules", 2: "their children", 3: "their
 
 def is_large(drawing: Drawing) -> bool:
     """Whether ``drawing`` is big enough that its edge labels should be thinned out."""
-    return len(drawing.nodes) > LARGE_BOXES
+    return drawing.box_count() > LARGE_BOXES
 
 
 def count_boxes(drawing: Drawing, options: DotOptions, folds: Sequence[Fold] = ()) -> int:

@@ -19,6 +19,12 @@ their picture as HTML holding an image (:mod:`toolkit.render.saved_picture`), wh
 The conversion adds nothing here: the committed outputs must stay what a fresh run prints, or
 nbval would fail, so a gap is fixed in the code that displays it.
 
+The conversion is also what a teacher's own notebook needs before it is opened with *no kernel*
+(JupyterLab's Open With > Notebook (no kernel)): there JupyterLab's widget manager never loads
+the saved widget state (jupyterlab_widgets 3.0: its restore gives up when no kernel is set), so
+a trusted output that still names a widget shows "Loading widget..." and never its picture
+(``tests/browser/test_reopen_nokernel.py``).
+
 Command line (``--check`` changes nothing and exits 1 when a file would change or has a gap)::
 
     python -m toolkit.widgets.notebook_state [--check] notebooks/*.ipynb

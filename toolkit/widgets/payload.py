@@ -23,7 +23,7 @@ from toolkit.ir.codemap import map_code_lines
 from toolkit.ir.model import Graph, NodeKind, Value
 from toolkit.render.display import CodeSection, GraphView
 from toolkit.render.dot import dot_statements
-from toolkit.render.drawing import Box, Drawing
+from toolkit.render.drawing import Box, Drawing, ir_node_id
 from toolkit.render.enums import enum_argument
 from toolkit.render.folds import Fold, all_folds
 from toolkit.render.opening import AUTO_OPEN_BOXES, MAX_LAYOUT_BOXES, count_boxes, depth_levels, open_options
@@ -239,7 +239,7 @@ def _code_links(g: Graph, vg: Drawing, sections: Sequence[CodeSection]) -> dict[
     mapping = map_code_lines(g, {s.path: s.text for s in sections})
     links: dict[str, list[int]] = {}
     for n in vg.nodes:
-        at = mapping.line_of(n.id)
+        at = mapping.line_of(ir_node_id(n.id))  # a join is on its if's line
         if at is not None and at.path in index:
             links[n.id] = [index[at.path], at.line]
     return links

@@ -41,12 +41,14 @@ from toolkit.errors import MissingDependencyError
 from toolkit.ir.model import Node
 from toolkit.errors import WidgetSelectionError
 from toolkit.render.display import CodeSection, CodeView, CompareView, GraphView
+from toolkit.render.drawing import ir_node_id
 from toolkit.render.mime import filter_bundle
 from toolkit.render.options import DotOptions
 from toolkit.render.svg import dot_to_svg
 from toolkit.widgets.assets import BUNDLE_NAME, LOADER_NAME, bundle_problem, read_asset, static_dir
 from toolkit.widgets.payload import WidgetLimits, compare_pairs, count_drawn, graph_payload, initial_options
-from toolkit.render.saved_picture import inline_svgs_as_images, picture_html
+from toolkit.render.opening import LARGE_BOXES
+from toolkit.render.saved_picture import RERUN_NOTE, inline_svgs_as_images, picture_html
 
 __all__ = ["BundleHost", "CompareWidget", "GraphWidget", "WidgetSelectionError"]
 
@@ -121,9 +123,9 @@ class _ViewWidget(anywidget.AnyWidget):
             collapsed=state.get("collapsed", self.collapsed),
         )
         limit = self._limits.max_layout_nodes
-        if count_drawn(view.drawing, options) > limit:
+        if count_drawn(view.drawing, options, view.folds) > limit:
             options = dataclasses.replace(options, depth=0, expanded=frozenset())
-        if count_drawn(view.drawing, options) > limit:
+        if count_drawn(view.drawing, options, view.folds) > limit:
             return {"error": f"{view.graph.name} is too large for a static picture (over {limit:,} boxes even collapsed)."}
         try:
             # A short time limit: this runs because the browser could not lay the graph out,
@@ -211,7 +213,7 @@ class GraphWidget(_ViewWidget):
     @traitlets.observe("selected_id")
     def _mirror_selection(self, change: Any) -> None:
         node_id = change["new"]
-        node = self._ir_nodes.get(node_id) if node_id and not _is_synthetic(node_id) else None
+        node = self._ir_nodes.get(ir_node_id(node_id)) if node_id and not _is_synthetic(node_id) else None
         self.set_trait("selected", node)
 
     def _static_view(self, side: str) -> GraphView | None:
@@ -328,7 +330,7 @@ class CompareWidget(_ViewWidget):
         view = self._static_view(side)
         if view is None or not node_id or _is_synthetic(node_id) or node_id not in self._ids[side]:
             return None
-        return view.graph.node(node_id)
+        return view.graph.node(ir_node_id(node_id))  # a join stands for its if
 
     def _static_view(self, side: str) -> GraphView | None:
         return self._compare.scripted if side == "script" else self._compare.traced
@@ -381,11 +383,28 @@ class _StaticPicture:
     The SVG twice: as ``image/svg+xml`` and as HTML holding it as an image, the one form an
     untrusted notebook shows (see :mod:`toolkit.render.saved_picture`). Without either when the
     view is too big to lay out quickly (``dot`` on 20,000 boxes would stall the kernel for minutes).
+
+    A widget opened on more than :data:`~toolkit.render.opening.LARGE_BOXES` boxes saves the
+    picture of its default opening instead, and says so. At a notebook's width a thousand boxes
+    are a sliver tens of thousands of pixels tall, and carrying them costs the page: 2.8 MB of
+    SVG and base64 for a 1,002-box graph, which JupyterLab decodes from the websocket, stores in
+    the notebook model and sanitises again for its table of contents, each a long task.
     """
 
     def __init__(self, view: GraphView, limits: WidgetLimits) -> None:
+        drawn = view.collapse.drawn_count
+        self._summary = view.summary()  # the text form names what the widget shows
+        self._note = RERUN_NOTE
+        if LARGE_BOXES < drawn <= limits.max_layout_nodes:
+            opening = dataclasses.replace(view, options=dataclasses.replace(view.options, auto=True), notice="")
+            if opening.collapse.drawn_count < drawn:
+                self._note = (
+                    f"Saved picture of the default opening ({opening.collapse.drawn_count:,} of the {drawn:,} boxes"
+                    " shown): run the cell again for the interactive view."
+                )
+                view = opening
         self._view = view
-        self._too_big = view.collapse.drawn_count > limits.max_layout_nodes
+        self._too_big = drawn > limits.max_layout_nodes
         self._result: dict[str, Any] | None = None
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._compute, name="toolkit-static-svg", daemon=True)
@@ -395,11 +414,12 @@ class _StaticPicture:
         try:
             if self._too_big:
                 note = "\n(too large for a static picture: open it in a live notebook)"
-                self._result = {"text/plain": self._view.summary() + note}
+                self._result = {"text/plain": self._summary + note}
             else:
                 self._result = dict(self._view._repr_mimebundle_())
+                self._result["text/plain"] = self._summary
                 if "image/svg+xml" in self._result:
-                    self._result["text/html"] = picture_html(self._result["image/svg+xml"], title=self._view.summary())
+                    self._result["text/html"] = picture_html(self._result["image/svg+xml"], title=self._view.summary(), note=self._note)
         except BaseException as exc:  # re-raised in the caller's thread by bundle()
             self._error = exc
 
