@@ -29,6 +29,9 @@ Rows (the issue's goals):
   first number and not in the second.
 
 Peers: a static cell (``graph_view(...)`` displayed as SVG) drawing the same state.
+
+The ResNet-50 widget's cell, as first drawn, is saved as
+``artifacts/screenshots/bench-resnet50-first-view.png``.
 """
 
 from __future__ import annotations
@@ -215,6 +218,7 @@ def main() -> int:
                 samples["first"].append(run("widget", "widget", "first"))
                 samples["static"].append(run("static", "static", "static"))
             opened = int(page.evaluate(f"document.querySelectorAll('.jp-Notebook .jp-CodeCell')[{_index('widget')}].querySelector('.tst-graph').dataset.drawn"))
+            _screenshot(page, _index("widget"), "bench-resnet50-first-view.png")
             keys = page.evaluate(COLLAPSED_JS, _index("widget"))[:CLICKS]
             for key in keys:
                 start, ms, _ = page.evaluate(CLICK_JS, [_index("widget"), key])
@@ -282,6 +286,15 @@ def main() -> int:
     }
     print("goals: " + ", ".join(f"{name} {'met' if ok else 'NOT met'}" for name, ok in goals.items()))
     return 0 if not guard.blocked else 1
+
+
+def _screenshot(page, index: int, name: str) -> None:
+    """Save what the student sees of cell ``index`` (after the timings: it costs nothing measured)."""
+    folder = Path(__file__).resolve().parent.parent / "artifacts" / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    cell = page.locator(".jp-Notebook .jp-CodeCell").nth(index)
+    cell.scroll_into_view_if_needed()
+    cell.screenshot(path=str(folder / name))
 
 
 def _run_setup(page) -> str:
