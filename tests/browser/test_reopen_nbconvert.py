@@ -81,25 +81,25 @@ def assert_only_template_requests_left(blocked: list[str]) -> None:
         assert parts.hostname == "cdnjs.cloudflare.com" and parts.path.startswith(TEMPLATE_SCRIPTS), url
 
 
-def test_the_exported_lesson_draws_every_graph_picture_in_chromium(browser, exports, screenshots):
-    areas, blocked = load_areas(browser, exports["plain"], screenshots / "reopen-nbconvert-lesson01.png")
+def graph_areas(browser, exports, form: str, shot) -> list[dict]:
+    """The output areas of the graph outputs in the ``form`` export, as chromium shows them; the
+    export's only blocked requests must be nbconvert's own template scripts."""
+    areas, blocked = load_areas(browser, exports[form], shot)
     outputs = notebook_outputs(exports["lesson"])
     assert len(areas) == len(outputs)
+    assert_only_template_requests_left(blocked)
     graphs = [a for o, a in zip(outputs, areas) if is_graph_output(o)]
     assert len(graphs) >= 5
-    for area in graphs:
+    return graphs
+
+
+def test_the_exported_lesson_draws_every_graph_picture_in_chromium(browser, exports, screenshots):
+    for area in graph_areas(browser, exports, "plain", screenshots / "reopen-nbconvert-lesson01.png"):
         assert area["images"], area["text"]
         assert all(natural > 0 and w > 0 and h > 0 for natural, w, h in area["images"]), area
-    assert_only_template_requests_left(blocked)
 
 
 def test_the_sanitized_export_shows_each_graph_picture_as_escaped_text_in_chromium(browser, exports, screenshots):
     """Pins nbconvert's ``--sanitize-html`` (see tests/widgets/test_saved_nbconvert.py): no image survives."""
-    areas, blocked = load_areas(browser, exports["sanitized"], screenshots / "reopen-nbconvert-lesson01-sanitized.png")
-    outputs = notebook_outputs(exports["lesson"])
-    assert len(areas) == len(outputs)
-    graphs = [a for o, a in zip(outputs, areas) if is_graph_output(o)]
-    assert len(graphs) >= 5
-    for area in graphs:
+    for area in graph_areas(browser, exports, "sanitized", screenshots / "reopen-nbconvert-lesson01-sanitized.png"):
         assert area["images"] == [] and area["escaped"], area["text"]
-    assert_only_template_requests_left(blocked)

@@ -11,8 +11,6 @@ import shutil
 import subprocess
 import warnings
 
-import torch
-from torch import nn
 
 import toolkit
 from tests.fixtures import models
@@ -21,15 +19,6 @@ from toolkit.render.collapse import Collapse
 from toolkit.render.dot import assemble_dot, dot_statements, write_dot
 from toolkit.render.drawing import Box, Cluster, Drawing, Edge
 from toolkit.render.options import DotOptions
-
-
-class BothBranches(nn.Module):
-    def forward(self, x):
-        if x.sum() > 0:
-            y = torch.relu(x) * 2
-        else:
-            y = torch.tanh(x) - 1
-        return y + 1
 
 
 def _script(module):
@@ -57,7 +46,7 @@ def test_the_tutorial_gate_draws_its_condition_above_the_else_block():
 
 
 def test_then_and_else_start_on_the_row_below_the_condition_side_by_side():
-    view = graph_view(_script(BothBranches()))
+    view = graph_view(_script(models.BothBranches()))
     boxes = {n.op: n for n in view.drawing.nodes}
     condition = next(n.id for n in view.drawing.nodes if n.kind == "if")
     then_ops = [boxes["aten::relu"].id, boxes["aten::mul"].id]
@@ -73,7 +62,7 @@ def test_then_and_else_start_on_the_row_below_the_condition_side_by_side():
 
 
 def test_the_condition_leads_into_the_first_box_of_each_block_only():
-    view = graph_view(_script(BothBranches()))
+    view = graph_view(_script(models.BothBranches()))
     boxes = {n.op: n.id for n in view.drawing.nodes}
     condition = next(n.id for n in view.drawing.nodes if n.kind == "if")
     flow = [line for line in view.dot.splitlines() if 'class="flow"' in line]

@@ -36,15 +36,6 @@ _SVG = "{http://www.w3.org/2000/svg}"
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 
 
-class BothBranches(nn.Module):
-    def forward(self, x):
-        if x.sum() > 0:
-            y = torch.relu(x) * 2
-        else:
-            y = torch.tanh(x) - 1
-        return y + 1
-
-
 class Nested(nn.Module):
     def forward(self, x):
         if x.sum() > 0:
@@ -139,7 +130,7 @@ def _svg_rows(svg: str) -> dict[str, float]:
 
 
 def test_both_blocks_lead_into_the_join_and_the_reader_reads_the_join():
-    view = graph_view(_script(BothBranches()))
+    view = graph_view(_script(models.BothBranches()))
     drawing, clusters, condition, join = _parts(view)
     assert join.id == condition.id + JOIN_SUFFIX
     assert join.cluster == condition.cluster and clusters[join.cluster].kind == "if"
@@ -160,7 +151,7 @@ def test_both_blocks_lead_into_the_join_and_the_reader_reads_the_join():
 
 
 @needs_dot
-@pytest.mark.parametrize("module", [BothBranches(), models.MyDecisionGate()], ids=["both-blocks", "return-x"])
+@pytest.mark.parametrize("module", [models.BothBranches(), models.MyDecisionGate()], ids=["both-blocks", "return-x"])
 def test_the_condition_is_drawn_above_both_blocks_and_the_join_below_them(module):
     view = graph_view(_script(module))
     drawing, clusters, condition, join = _parts(view)
@@ -217,7 +208,7 @@ def test_an_if_with_no_outputs_has_no_join():
 
 
 def test_the_join_is_drawn_but_counts_as_no_box():
-    view = graph_view(_script(BothBranches()))
+    view = graph_view(_script(models.BothBranches()))
     drawing = view.drawing
     points = sum(1 for n in drawing.nodes if n.kind == "join")
     assert points == 1 and drawing.box_count() == len(drawing.nodes) - points
@@ -291,7 +282,7 @@ def test_the_join_of_an_exported_cond_merges_its_branches():
 
 
 def test_clicking_a_join_shows_what_it_is():
-    view = graph_view(_script(BothBranches()))
+    view = graph_view(_script(models.BothBranches()))
     join = next(n for n in view.drawing.nodes if n.kind == "join")
     payload = graph_payload(view)
     details = payload["details"][join.id]
