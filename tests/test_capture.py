@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import warnings
 
 import pytest
@@ -208,7 +209,29 @@ def test_trace_of_something_that_is_not_a_model_says_so_rather_than_blaming_the_
 def test_an_unknown_trace_option_is_named_as_an_option_not_as_the_inputs():
     with pytest.raises(TracingError, match=r"rejected the options for Linear: trace\(\) got an unexpected keyword argument 'bogus'\. Fix: pass only torch\.jit\.trace's keyword arguments") as caught:
         toolkit.trace(torch.nn.Linear(2, 2), (torch.ones(2),), bogus=1)
-    assert "example inputs" not in str(caught.value)
+    assert "example inputs" not in str(caught.value) and caught.value.failed == "options"
+
+
+class WithOtherMethod(torch.nn.Module):
+    def forward(self, x):
+        return x
+
+    def other(self, x):
+        return x * 2
+
+
+class RaisesTypeErrorNamingTrace(torch.nn.Module):
+    def forward(self, x):
+        raise TypeError("trace() got an unexpected keyword argument 'x' (the model's own message)")
+
+
+def test_an_unknown_option_for_another_method_is_an_option_too_and_a_models_own_type_error_is_not():
+    with pytest.raises(TracingError, match=r"rejected the options for WithOtherMethod: trace_module\(\) got an unexpected keyword argument 'bogus'") as caught:
+        toolkit.trace(WithOtherMethod(), (torch.ones(2),), method="other", bogus=1)
+    assert caught.value.failed == "options"
+    with pytest.raises(TracingError, match=r"could not run RaisesTypeErrorNamingTrace on the example inputs") as caught:
+        toolkit.trace(RaisesTypeErrorNamingTrace(), (torch.ones(2),))
+    assert caught.value.failed == "run"
 
 
 def test_script_of_none_says_it_is_not_a_module_or_function():
@@ -251,6 +274,16 @@ def test_a_kept_scripting_error_does_not_leak_into_the_next_explanation():
     assert (second.value.file, second.value.line) == (__file__, takes_kwargs.__code__.co_firstlineno)
     assert "return Settings(x).scale" not in second.value.torch_message, "a stale frame of the first failure"
     assert kept.torch_error is not None and "vars" in kept.cause_text + kept.torch_message
+    # The mechanism itself: the kept error's torch frames hold no locals (the compiler's guard
+    # object lived in one), while its files and lines, all a message reads, are still there.
+    frames = []
+    tb = kept.torch_error.__traceback__
+    while tb is not None:
+        frames.append(tb.tb_frame)
+        tb = tb.tb_next
+    torch_frames = [f for f in frames if f.f_code.co_filename.startswith(os.path.dirname(torch.__file__))]
+    assert torch_frames and all(not f.f_locals for f in torch_frames)
+    assert all(f.f_code.co_filename and f.f_lineno for f in torch_frames)
 
 
 def test_a_failure_in_a_notebook_cell_names_the_cell_as_the_notebook_shows_it():
@@ -270,3 +303,15 @@ def test_a_failure_in_a_notebook_cell_names_the_cell_as_the_notebook_shows_it():
     assert result.success, result.error_in_exec
     failure = shell.user_ns["failure"]
     assert f"could not run LooksUpInACell on the example inputs at cell [{defined.execution_count}]:3 `return {{'a': x}}['b']`: KeyError" in failure
+
+
+def test_a_captures_graph_follows_the_library_rule_in_force():
+    captured = toolkit.trace(torch.nn.Sequential(torch.nn.Linear(2, 2)), (torch.ones(1, 2),))
+    outside = captured.ir
+    assert captured.ir is outside  # built once per rule
+    linear = lambda g: next(n for n in g.walk() if n.op == "aten::linear")  # noqa: E731
+    assert not linear(outside).library  # traced from this file: the user's code
+    with toolkit.library_code(library=[__file__]):  # this file declared library code
+        inside = captured.ir
+        assert inside is not outside and linear(inside).library
+    assert captured.ir is outside

@@ -134,6 +134,17 @@ def test_a_check_failure_in_the_user_s_forward_names_the_user_s_line():
     assert "Your forward takes another path" in text and len(text) < SHORT
 
 
+def test_a_check_that_fails_again_under_no_grad_does_not_advise_no_grad():
+    # An eval-mode model is traced again under torch.no_grad() when the first check fails; when that
+    # fails too, grad mode was not the cause, and the fix must not say to try it.
+    with pytest.raises(TracingError, match=r"with both traces already under torch\.no_grad\(\), gave another graph") as caught:
+        toolkit.trace(Flaky().eval(), (torch.rand(2, 4),))
+    text = str(caught.value)
+    assert "The model takes another path on a second call" in text and "Fix: pass check_trace=False" in text
+    assert "with torch.no_grad():" not in text and "without autograd" not in text and len(text) < SHORT
+    assert caught.value.failed == "check"
+
+
 def test_a_tensor_made_from_outside_data_is_named_as_such():
     with pytest.raises(TracingError, match=r"a tensor constant with other values in a second trace") as caught:
         toolkit.trace(FromNumpy(), (torch.rand(2, 4),))
@@ -296,3 +307,48 @@ def test_compare_of_a_torchvision_resnet_blames_none_of_batch_norm_s_checks_on_t
     assert view.diff.user_losses == () and counted["torch/nn/modules/batchnorm.py"] == 20
     assert counted.get("TorchScript built-ins") == 1 and "<string>" not in view.summary()
     assert len(view.summary().splitlines()) == 2 and "in your code:" not in view.summary()
+
+
+class StepsWithDataBreak(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.steps = 4
+
+    def forward(self, x):
+        for _ in range(self.steps):
+            x = x * 2
+            if x.sum() > 10:
+                break
+        return x
+
+
+class StepsFixed(StepsWithDataBreak):
+    def forward(self, x):
+        for _ in range(self.steps):
+            x = x * 2
+        return x
+
+
+def _loop(scripted) -> tuple:
+    g = toolkit.graph(scripted)
+    return g, next(n for n in g.walk() if n.op == "prim::Loop")
+
+
+def test_a_loop_that_a_data_break_can_end_is_not_decided_by_configuration():
+    from toolkit.analysis.diff import is_decided_by_configuration
+
+    assert not is_decided_by_configuration(*_loop(toolkit.script(StepsWithDataBreak()).module))
+    assert is_decided_by_configuration(*_loop(toolkit.script(StepsFixed()).module))  # range(self.steps) alone
+
+
+def test_a_scripted_functions_first_argument_is_an_input_not_the_module():
+    from toolkit.analysis.diff import is_decided_by_configuration
+
+    def gate(flag: bool, x: torch.Tensor) -> torch.Tensor:
+        if flag:
+            return x
+        return -x
+
+    g = toolkit.graph(toolkit.script(gate).module)
+    branch = next(n for n in g.walk() if n.op == "prim::If")
+    assert not is_decided_by_configuration(g, branch)

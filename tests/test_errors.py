@@ -83,6 +83,7 @@ def test_an_error_raised_from_exc_anywhere_in_the_package_needs_no_change():
     shown = _in_notebook(error)
     assert "PipelineError: InferenceOp 'cell' failed. Fix: check the shapes." in shown
     assert _torch_frames(shown) == [] and isinstance(error.torch_error, RuntimeError)
+    assert "The above exception was the direct cause" not in shown and shown.count("RuntimeError") == 1
 
 
 def test_torch_error_skips_our_own_errors_in_the_chain_and_is_none_without_one():

@@ -126,3 +126,34 @@ def test_package_ships_py_typed():
     pyproject = (REPO / "pyproject.toml").read_text(encoding="utf-8")
     package_data = re.search(r"^\[tool\.setuptools\.package-data\]\s*\ntoolkit\s*=\s*\[([^\]]*)\]", pyproject, re.M)
     assert package_data and '"py.typed"' in package_data.group(1), "add py.typed to [tool.setuptools.package-data]"
+
+
+def test_the_calls_that_run_torch_raise_message_first():
+    """Each is wrapped by errors.message_first, so from plain Python our message prints first,
+    torch's error kept on ``torch_error`` (tests/test_errors.py shows what that prints)."""
+    calls = [
+        toolkit.trace, toolkit.script, toolkit.show, toolkit.compare, toolkit.check_trace, toolkit.check_script,
+        toolkit.partition.trace, toolkit.pipeline.trace, toolkit.pipeline.script, toolkit.pipeline.load,
+    ]
+    unwrapped = [f"{c.__module__}.{c.__qualname__}" for c in calls if getattr(c, "__wrapped__", None) is None]
+    assert unwrapped == []
+
+
+def test_check_trace_from_plain_python_prints_our_message_first():
+    import traceback
+
+    import torch
+
+    class Fails(torch.nn.Module):
+        def forward(self, x):
+            return x @ torch.ones(3)  # the inputs cannot be multiplied
+
+    with pytest.raises(toolkit.TracingError) as caught:
+        toolkit.check_trace(Fails(), (torch.ones(2),))
+    error = caught.value
+    printed = "".join(traceback.format_exception(error))
+    # One exception printed, ours, with a line naming the one underneath; torch's is kept.
+    assert "The above exception was the direct cause" not in printed and printed.count("Traceback (most recent call last)") == 1
+    assert "toolkit.errors.TracingError: Fails fails in eager PyTorch on its own example inputs" in printed
+    assert printed.rstrip().splitlines()[-1].startswith("(The error underneath, not shown: RuntimeError: inconsistent tensor size")
+    assert type(error.torch_error) is RuntimeError

@@ -40,7 +40,6 @@ import sys
 import traceback
 import warnings
 from dataclasses import dataclass, field
-from functools import cached_property
 from types import FrameType
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
@@ -57,6 +56,7 @@ from toolkit.frames import (
     display_file_name,
     is_library_path,
     is_torch_path,
+    library_rule,
     user_location_text,
 )
 
@@ -180,13 +180,21 @@ class Captured:
     source: Any = field(default=None, repr=False, compare=False)
     method: str = "forward"
     traced_without_grad: bool = False
+    _irs: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
-    @cached_property
+    @property
     def ir(self) -> Any:
-        """The inlined IR graph of :attr:`method` (:func:`toolkit.ir.graph`), built once."""
+        """The inlined IR graph of :attr:`method` (:func:`toolkit.ir.graph`), built once per library rule.
+
+        Its nodes say whether they are library code (``Node.library``) under the rule in force, so
+        ``with toolkit.library_code(...)`` around a view of this capture draws by that rule.
+        """
         from toolkit.ir import build  # ir sits above capture; imported here to keep capture's import light
 
-        return build.graph(self.module, self.method, inlined=True)
+        rule = library_rule()
+        if rule not in self._irs:
+            self._irs[rule] = build.graph(self.module, self.method, inlined=True)
+        return self._irs[rule]
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.module(*args, **kwargs)
@@ -335,8 +343,16 @@ def trace(
             f"{caller}: {name} has no method {method!r} to trace. Fix: pass method='forward' or the name of"
             " one of its methods."
         )
+    rejected = _unknown_trace_options(method, trace_kwargs)
+    if rejected:
+        failure = TracingError(
+            f"{caller}: torch.jit.trace rejected the options for {name}: {rejected}. Fix: {_FIX_OPTIONS}."
+        )
+        failure.failed = "options"
+        raise failure
     if script_submodules:
         model = _with_submodules_replaced(model, script_submodules, lambda path, sub: script(sub).module)
+
     def run_trace() -> Any:
         if method == "forward":
             return torch.jit.trace(model, example_inputs, **trace_kwargs)
@@ -353,11 +369,12 @@ def trace(
                 # torch's check traces again under no_grad; an eval-mode model whose path depends
                 # on grad mode (nn.MultiheadAttention's fused fast path) can then never pass. Trace
                 # it the way inference runs it, so the check compares like with like.
+                without_grad = True
                 with torch.no_grad():
                     module = run_trace()
-                without_grad = True
         except Exception as exc:  # noqa: BLE001 - tracing runs the user's code: any failure is theirs to read
-            failure = TracingError(trace_failure_message(caller, name, exc, subject=subject, fix=fix))
+            message = trace_failure_message(caller, name, exc, subject=subject, fix=fix, traced_without_grad=without_grad)
+            failure = TracingError(message)
             failure.tracer_warnings = tuple(records)
             failure.failed = failure_kind(exc)
             failure.torch_message = str(exc)
@@ -375,18 +392,33 @@ def _checks_again_without_grad(model: Any) -> bool:
     return isinstance(model, torch.nn.Module) and not model.training and torch.is_grad_enabled()
 
 
+def _unknown_trace_options(method: str, trace_kwargs: dict[str, Any]) -> str:
+    """How torch would reject keywords its trace call cannot take (``""`` when it takes them all).
+
+    Checked against the call's signature before tracing: after the failure, a rejected keyword
+    and a ``TypeError`` from the model look alike (the message is free text, and once torch.export
+    has run, torch's dynamo wraps ``torch.jit.trace``, so the frames differ too).
+    """
+    call = torch.jit.trace if method == "forward" else torch.jit.trace_module
+    accepted = inspect.signature(call).parameters
+    unknown = [k for k in trace_kwargs if k not in accepted]
+    if not unknown:
+        return ""
+    what = "keyword argument" if len(unknown) == 1 else "keyword arguments"
+    return f"{call.__name__}() got an unexpected {what} {', '.join(repr(k) for k in unknown)}"
+
+
 def failure_kind(exc: BaseException) -> str:
     """Which part of ``torch.jit.trace`` ``exc`` came from (:attr:`TracingError.failed`).
 
-    ``"options"``: torch rejected the keyword arguments; ``"check"``: the trace was recorded but
-    torch's own check of it failed (``check_trace=True``); ``"tracer"``: the tracer refused what
-    the model returned or did (a dict output with ``strict=True``, ...), raised from torch.jit
-    itself; ``"run"``: running the model on the inputs raised (the user's code or a library's).
+    ``"check"``: the trace was recorded but torch's own check of it failed (``check_trace=True``);
+    ``"tracer"``: the tracer refused what the model returned or did (a dict output with
+    ``strict=True``, ...), raised from torch.jit itself; ``"run"``: running the model on the
+    inputs raised (the user's code or a library's). (``"options"``, keywords torch cannot take,
+    is found before tracing: :func:`_unknown_trace_options`.)
     """
     if isinstance(exc, torch.jit._trace.TracingCheckError):
         return "check"
-    if isinstance(exc, TypeError) and "trace()" in str(exc):
-        return "options"
     innermost = exc.__traceback__
     while innermost is not None and innermost.tb_next is not None:
         innermost = innermost.tb_next
@@ -403,7 +435,13 @@ def _is_in(path: str, folder: str) -> bool:
 
 
 def trace_failure_message(
-    caller: str, name: str, exc: BaseException, *, subject: str | None = None, fix: str | None = None
+    caller: str,
+    name: str,
+    exc: BaseException,
+    *,
+    subject: str | None = None,
+    fix: str | None = None,
+    traced_without_grad: bool = False,
 ) -> str:
     """The one wording of a failed trace: who called, what failed, the user's line, the fix.
 
@@ -417,14 +455,14 @@ def trace_failure_message(
         subject: the caller's own name for what it traced, put first when given
             (``"... failed on InferenceOp 'cell' with inputs (...): could not run MyCell ..."``).
         fix: the closing advice for a model that could not run, replacing the default one
-            (rejected options always get the same advice: pass only torch.jit.trace's options).
+            (keywords torch cannot take are refused before tracing, with their own advice).
+        traced_without_grad: the trace that failed was the second one, already under
+            ``torch.no_grad()``, so a failed check is not told to try that.
     """
     opening = f"{caller}: torch.jit.trace" if subject is None else f"{caller}: torch.jit.trace failed on {subject}:"
     kind = failure_kind(exc)
-    if kind == "options":
-        return f"{opening} rejected the options for {name}: {_first_line(exc)}. Fix: {_FIX_OPTIONS}."
     if kind == "check":
-        return f"{opening} recorded {name}, but {check_failure_text(str(exc), caller=caller)}"
+        return f"{opening} recorded {name}, but {check_failure_text(str(exc), caller=caller, traced_without_grad=traced_without_grad)}"
     if kind == "tracer":
         advice = _FIX_STRICT if "strict=False" in str(exc) else _FIX_TRACER
         return f"{opening} refused what {name} did: {_sentence(_clipped(_first_line(exc), 220))} Fix: {advice}."
@@ -484,12 +522,14 @@ class _DiffOp:
         return self.file is not None and not is_library_path(self.file)
 
 
-def check_failure_text(message: str, *, caller: str = "toolkit.trace") -> str:
+def check_failure_text(message: str, *, caller: str = "toolkit.trace", traced_without_grad: bool = False) -> str:
     """What torch's trace check found, the first difference and the line, and the fix (no graph dump).
 
     Args:
         message: torch's ``TracingCheckError`` text.
         caller: the public call the fix names (``with torch.no_grad(): toolkit.compare(...)``).
+        traced_without_grad: this trace already ran under ``torch.no_grad()`` (the retry for an
+            eval-mode model), so grad mode is not the cause: only a second call can differ.
     """
     if "encountered an exception while running the" in message:
         return _check_run_failure(message)
@@ -513,6 +553,13 @@ def check_failure_text(message: str, *, caller: str = "toolkit.trace") -> str:
         where = f" ({op.where})" if op.where else ""
         return f"{what} has `{op.op}`{scope}{where}"
 
+    if traced_without_grad:
+        return (
+            "its check (tracing again under torch.no_grad() and comparing), with both traces already under"
+            f" torch.no_grad(), gave another graph: {said(ran, 'the trace')}, {said(rerun, 'the re-trace')}."
+            f"{_user_line(message, (ran, rerun))} {_CAUSE_SECOND_CALL} Fix: pass check_trace=False to keep this"
+            f" trace as recorded, if that path is the one you want. {_WHOLE}"
+        )
     library = not any(op is not None and op.is_user for op in (ran, rerun))
     cause = _CAUSE_LIBRARY if library else _CAUSE_USER
     return (
@@ -528,6 +575,7 @@ _CAUSE_LIBRARY = (
     " and nn.MultiheadAttention take a fused fast path in eval mode under torch.no_grad())."
 )
 _CAUSE_USER = "Your forward takes another path on a second call or without autograd (state that changes, a random choice)."
+_CAUSE_SECOND_CALL = "The model takes another path on a second call (state that changes, a random choice)."
 _WHOLE = "(torch's whole report: .torch_message.)"
 
 

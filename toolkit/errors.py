@@ -73,6 +73,7 @@ __all__ = [
     "DeviceError",
     "PartitionError",
     "FallbackError",
+    "add_note_once",
     "message_first",
 ]
 
@@ -138,14 +139,14 @@ class ToolkitError(Exception):
             self._kept = underneath
         self.__cause__ = None
         self.__suppress_context__ = True
-        _add_note(self, self._underneath_note())
+        add_note_once(self, self._underneath_note())
         return self
 
 
 _HEADLINE_CHARS = 200
 
 
-def _add_note(error: BaseException, note: str) -> None:
+def add_note_once(error: BaseException, note: str) -> None:
     """``error.add_note(note)`` once (PEP 678, Python 3.11+; on 3.10 the notebook's line is the only pointer)."""
     add_note = getattr(error, "add_note", None)
     if note and callable(add_note) and note not in getattr(error, "__notes__", ()):

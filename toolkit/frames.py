@@ -45,6 +45,7 @@ __all__ = [
     "is_library_path",
     "is_library_source",
     "library_code",
+    "library_rule",
     "display_file_name",
     "is_notebook_cell",
     "is_torch_path",
@@ -118,6 +119,11 @@ def _pip_target_dirs() -> tuple[str, ...]:
 
 _DEFAULT_RULE = LibraryRule(library=(TORCH_DIR, TOOLKIT_DIR, STDLIB_DIR, *_installed_package_dirs()))
 _rule = _DEFAULT_RULE
+
+
+def library_rule() -> LibraryRule:
+    """The rule in force now (frozen, hashable): what caches built under a rule are keyed by."""
+    return _rule
 
 
 @contextlib.contextmanager

@@ -19,7 +19,7 @@ import torch
 from toolkit.capture import Captured
 from toolkit.capture import script as capture_script
 from toolkit.capture import trace as capture_trace
-from toolkit.errors import ScriptingError, TracingError, ViewOptionError, message_first
+from toolkit.errors import ScriptingError, TracingError, ViewOptionError, add_note_once, message_first
 from toolkit.ir.build_export import is_exported_program
 from toolkit.ir.exporting import ExportFailure, try_export
 from toolkit.render.api import code, compare_view, export_compare_view, graph_view_of
@@ -121,9 +121,7 @@ def compare(
         scripted = capture_script(model)
     except ScriptingError as exc:
         if traced is None:
-            add_note = getattr(exc, "add_note", None)  # Python 3.11+
-            if callable(add_note):
-                add_note(f"Tracing failed too: {trace_error}")
+            add_note_once(exc, f"Tracing failed too: {trace_error}")
             raise
         scripting_error = str(exc)
     view = compare_view(

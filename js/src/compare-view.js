@@ -4,7 +4,7 @@
 // summary above them scrolls within a capped height, so it never pushes the graphs away.
 
 import { CodePane } from "./code-pane.js";
-import { DetailsPane } from "./details.js";
+import { DetailsPane, readableIds } from "./details.js";
 import { h, setChildren } from "./dom.js";
 import { fullscreenToggle } from "./fullscreen.js";
 import { GraphPane, rankdirToggle, viewButtons } from "./graph-pane.js";
@@ -51,10 +51,29 @@ export function renderCompare({ model, el, fallback }) {
     codes[side] = new CodePane({
       payload,
       onLine: (ids, where) => {
-        pane.select("", { reveal: false });
+        // The line replaces the selection on both sides, in the model too (as in a single view):
+        // its nodes are lit and listed, the clicked line stays marked.
+        if (model.get("selected_trace_id") || model.get("selected_script_id")) {
+          clearingForLine = true;
+          for (const k of ["selected_trace_id", "selected_script_id", "selected_side"]) model.set(k, "");
+          model.save_changes();
+          clearingForLine = false;
+        }
+        root.dataset.selectedTrace = "";
+        root.dataset.selectedScript = "";
+        for (const s of SIDES) {
+          if (!panes[s]) continue;
+          panes[s].select("", { reveal: false });
+          panes[s].link([]);
+          if (s !== side) {
+            details[s].clear();
+            codes[s].clear();
+          }
+        }
         pane.link(ids);
         details[side].showLine(where, ids, (id) => pane.callbacks.onSelect(id));
-        say(`${side} · ${where}: ${ids.length} node${ids.length === 1 ? "" : "s"}`);
+        const listed = readableIds(pane.index, ids).length;
+        say(`${side} · ${where}: ${listed} node${listed === 1 ? "" : "s"}`);
       },
     });
     columns.push(
@@ -79,6 +98,7 @@ export function renderCompare({ model, el, fallback }) {
     controls: livePanes.length ? [rankdirToggle(livePanes)] : [],
   });
 
+  let clearingForLine = false; // a code line click clears the selection without redrawing the line away
   const apply = () => {
     const ids = { trace: model.get("selected_trace_id"), script: model.get("selected_script_id") };
     const side = model.get("selected_side");
@@ -141,7 +161,9 @@ export function renderCompare({ model, el, fallback }) {
       },
     };
   }
-  const onModel = () => apply();
+  const onModel = () => {
+    if (!clearingForLine) apply();
+  };
   for (const name of ["selected_trace_id", "selected_script_id"]) model.on(`change:${name}`, onModel);
 
   // The drawings carry their own colour key (toolkit/render/legend.py); an older payload

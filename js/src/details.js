@@ -24,6 +24,11 @@ function valueRows(rows, withArgs) {
   });
 }
 
+/** The ids among `ids` that are boxes a student reads: a join point shares its if's code line, lit but not counted. */
+export function readableIds(index, ids) {
+  return ids.filter((id) => countsAsBox(index.nodeById.get(id) ?? {}));
+}
+
 export class DetailsPane {
   /**
    * @param pane     the GraphPane whose items are described (for box sizes and state)
@@ -54,6 +59,8 @@ export class DetailsPane {
     if (inputs) parts.push(h("div", { class: "tst-sub" }, "inputs"), inputs);
     const outputs = table(["value", "type", "dtype", "shape"], valueRows(d.outputs || [], false));
     if (outputs) parts.push(h("div", { class: "tst-sub" }, "outputs"), outputs);
+    const params = table(["parameter", "dtype", "shape"], d.parameters || []);
+    if (params) parts.push(h("div", { class: "tst-sub" }, "parameters"), params);
     const attrs = table(["attribute", "value"], d.attributes || []);
     if (attrs) parts.push(h("div", { class: "tst-sub" }, "attributes"), attrs);
     if (d.blocks) {
@@ -92,7 +99,8 @@ export class DetailsPane {
    * Describe what a clicked code line became: the node itself when it is one, else each node
    * with a button that selects it (`pick(id)`).
    */
-  showLine(where, ids, pick) {
+  showLine(where, allIds, pick) {
+    const ids = readableIds(this.pane.index, allIds);
     if (!ids.length) {
       this.clear(`${where}: no node of this graph comes from this line.`);
       return;

@@ -3,7 +3,7 @@
 // The opening banner says how the view opened; it goes at the first change of expansion.
 
 import { CodePane } from "./code-pane.js";
-import { DetailsPane } from "./details.js";
+import { DetailsPane, readableIds } from "./details.js";
 import { h, setChildren } from "./dom.js";
 import { fullscreenToggle } from "./fullscreen.js";
 import { GraphPane, rankdirToggle, viewButtons } from "./graph-pane.js";
@@ -43,7 +43,8 @@ export function renderGraph({ model, el, fallback }) {
       }
       pane.link(ids);
       details.showLine(where, ids, (id) => pane.callbacks.onSelect(id));
-      say(ids.length ? `${where}: ${ids.length} node${ids.length === 1 ? "" : "s"} highlighted` : `${where}: no node`);
+      const listed = readableIds(pane.index, ids).length;
+      say(listed ? `${where}: ${listed} node${listed === 1 ? "" : "s"} highlighted` : `${where}: no node`);
       root.dataset.linked = ids.join(" ");
     },
   });

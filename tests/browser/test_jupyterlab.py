@@ -206,7 +206,12 @@ def test_7_keys_layout_and_full_screen_inside_jupyterlab(lesson, screenshots):
     assert lesson.evaluate("() => window.jupyterapp.shell.currentWidget.content.activeCellIndex") == active
     viewport.press("Escape")
     assert widget.get_attribute("data-selected") == ""
-    assert lesson.evaluate("() => window.jupyterapp.shell.currentWidget.content.mode") != "edit"
+    # A key the graph uses (m: the overview on or off) is the graph's, not JupyterLab's "to Markdown".
+    cell_type = "() => { const nb = window.jupyterapp.shell.currentWidget.content; return nb.activeCell.model.type; }"
+    assert lesson.evaluate(cell_type) == "code"
+    viewport.press("m")
+    assert lesson.evaluate(cell_type) == "code", "the m key leaked to JupyterLab and turned the cell into Markdown"
+    viewport.press("m")
     # Left to right and back, laid out in the page.
     before = rendered(widget)
     widget.locator(".tst-rankdir").click()
@@ -222,9 +227,11 @@ def test_7_keys_layout_and_full_screen_inside_jupyterlab(lesson, screenshots):
     lesson.screenshot(path=str(screenshots / "lab-5-full-screen-left-right.png"))
     widget.locator(".tst-fullscreen").click()
     lesson.wait_for_function("() => document.fullscreenElement === null")
+    assert abs(widget.locator(".tst-viewport").bounding_box()["width"] - small["width"]) < 2, "the pane came back to its size"
     before = rendered(widget)
     widget.locator(".tst-rankdir").click()
     wait_rerender(widget, before)
+    assert widget.locator(".tst-graph").first.get_attribute("data-rankdir") == "TB"
 
 
 def test_lesson_runs_in_notebook_7(browser, lab, module_guard, screenshots):

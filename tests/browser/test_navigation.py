@@ -317,10 +317,19 @@ def test_a_code_line_click_replaces_the_previous_nodes_details(page):
     linked = page.evaluate("window.models.w.state.selected_id"), page.locator(f"{sel} g.node.tst-linked").count()
     assert linked[0] == "" and linked[1] >= 1
     assert "line" in details and "aten::sum" in details
+    # The line's nodes are listed once each: the if's join point shares the line, but is lit, not listed.
+    listed = page.locator(f"{sel} .tst-details .tst-line-nodes button").all_inner_texts()
+    assert sorted(listed) == ["aten::gt", "aten::sum", "prim::If"], listed
+    assert f"· {len(listed)} nodes" in page.locator(f"{sel} .tst-details-title").inner_text()
     # With several nodes on the line, each is a button that selects it.
     page.locator(f"{sel} .tst-details .tst-line-nodes button", has_text="aten::sum").click()
     assert widget._data["details"][page.evaluate("window.models.w.state.selected_id")]["op"] == "aten::sum"
     assert "aten::sum" in page.locator(f"{sel} .tst-details-title").inner_text()
+    # A node fed by a parameter lists it with its dtype and shape.
+    linear = next(n["id"] for n in widget._data["drawing"]["nodes"] if n["op"] == "aten::linear")
+    page.locator(f'{sel} g.node[id="node:{linear}"]').click()
+    rows = page.locator(f"{sel} .tst-details table").last.locator("tbody tr").all_inner_texts()
+    assert [r.split("\t") for r in rows] == [["linear.weight", "float32", "4×4"], ["linear.bias", "float32", "4"]], rows
 
 
 # --- library internals, the comparison's summary, the legend ---------------------------------------
@@ -390,6 +399,27 @@ def test_esc_clears_both_sides_of_a_comparison(page, cell3_compare):
     assert page.get_attribute(f"{sel} .tst-compare", "data-selected-trace") == ""
     assert page.get_attribute(f"{sel} .tst-compare", "data-selected-script") == ""
     assert page.locator(f"{sel} g.node.tst-selected").count() == 0
+
+
+def test_a_code_line_click_clears_the_selection_on_both_sides_of_a_comparison(page, cell3_compare):
+    sel = mount(page, cell3_compare, "cmp_line")
+    page.wait_for_function(f"document.querySelectorAll('{sel} .tst-graph[data-state=ready]').length === 2")
+    trace = page.locator(f'{sel} .tst-pane[data-side="trace"]')
+    tanh = trace.evaluate(
+        "el => Array.from(el.querySelectorAll('g.node')).find(g => g.querySelector('text').textContent === 'tanh').id.slice(5)"
+    )
+    trace.locator(f'g.node[id="node:{tanh}"]').click()
+    state = "window.models.cmp_line.state"
+    assert page.evaluate(f"{state}.selected_trace_id") == tanh and page.evaluate(f"{state}.selected_script_id")
+    script = page.locator(f'{sel} .tst-pane[data-side="script"]')
+    line = script.locator(".tst-code-ts .tst-line.tst-has-nodes", has_text="torch.sum").first
+    line.click()
+    assert [page.evaluate(f"{state}.{k}") for k in ("selected_trace_id", "selected_script_id", "selected_side")] == ["", "", ""]
+    assert page.get_attribute(f"{sel} .tst-compare", "data-selected-trace") == ""
+    assert page.locator(f"{sel} g.node.tst-selected").count() == 0
+    assert script.locator("g.node.tst-linked").count() >= 3  # sum, gt and the if lit
+    assert "tst-hl" in (line.get_attribute("class") or ""), "the clicked line lost its mark"
+    assert "aten::tanh" not in trace.locator(".tst-details").inner_text()
 
 
 # --- the overview in small panes -----------------------------------------------------------------
@@ -481,6 +511,7 @@ def test_the_overview_takes_a_bounded_share_of_each_compare_pane(page, resnet_co
     wait_both(page, other)
     for name in ("trace", "script"):
         assert_bounded(overview(page, side(other, name)))
+    assert overview(page, side(other, "script"))["map"] is not None, "the taller script side has its overview"
 
 
 def test_the_overview_is_bounded_in_a_single_view_and_hidden_when_the_graph_fits(page, resnet, traced_cell3):

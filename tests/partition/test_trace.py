@@ -198,7 +198,7 @@ def test_bad_options_get_clear_errors():
         cpu_trace(model, None)
     with pytest.raises(MissingExampleInputsError, match=r"not dict"):
         cpu_trace(model, {"x": x})
-    with pytest.raises(TracingError, match=r"torch.jit.trace rejected the arguments"):
+    with pytest.raises(TracingError, match=r"^toolkit\.partition\.trace: torch\.jit\.trace rejected the options for SeedNet: trace\(\) got an unexpected keyword argument 'no_such_option'\. Fix: pass only torch\.jit\.trace's keyword arguments"):
         cpu_trace(model, x, no_such_option=1)
     with pytest.raises(TracingError, match=r"is already scripted"):
         cpu_trace(torch.jit.script(SeedNet()), x)

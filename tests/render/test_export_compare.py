@@ -36,7 +36,7 @@ def test_a_refused_export_shows_the_other_sides_and_the_failure_explained(refuse
     assert "torch.cond(pred, true_fn, false_fn, (x,))" in failure.fix
     assert "data dependent error at models.py:33" in failure.draft_findings
     page = refused.html()
-    assert "Traceback" not in page and "export needs torch.cond here" in page
+    assert "Traceback" not in page and "torch.export refused it: rewrite it with torch.cond" in page
     assert "models.py:33 `if x.sum() &gt; 0:`" in page
 
 

@@ -297,7 +297,7 @@ def _tensor(name: str) -> Value:
 
 
 @needs_dot
-def test_hostile_output_names_are_escaped_in_the_join():
+def test_hostile_names_and_conditions_are_escaped_in_the_join():
     evil = 'y" ] & <b>\\N\x07'
     then = Block(id="n1.b0", inputs=(), nodes=(
         Node(id="n1.b0.n0", kind=NodeKind.OP, op="aten::relu", inputs=("x",), outputs=(_tensor("r"),)),
@@ -306,17 +306,20 @@ def test_hostile_output_names_are_escaped_in_the_join():
     nodes = (
         Node(id="n0", kind=NodeKind.OP, op="aten::gt", inputs=("x",), outputs=(Value(name="c", debug_name="c", type="bool"),)),
         Node(id="n1", kind=NodeKind.IF, op="prim::If", inputs=("c",), outputs=(_tensor(evil),), blocks=(then, other),
-             source=SourceLocation(file="evil.py", line=3, text="if x.gt(0):")),
+             source=SourceLocation(file='ev"il</title>.py', line=3, text='if x["\\N" & </title><b>\x07]:')),
         Node(id="n2", kind=NodeKind.OP, op="aten::neg", inputs=(evil,), outputs=(_tensor("z"),)),
     )
     graph = Graph(name="Evil.forward", origin=Origin.SCRIPTED, inlined=True,
                   top=Block(id="top", inputs=(_tensor("x"),), nodes=nodes, outputs=("z",)))
     drawing = build_drawing(graph)
     join = next(n for n in drawing.nodes if n.kind == "join")
-    assert evil in join.tooltip
+    assert evil in join.tooltip and "</title><b>" in join.tooltip  # the condition's text reaches the join's hover
     svg = dot_to_svg(write_dot(drawing))
-    ET.fromstring(svg)  # well-formed: nothing the name holds broke out of its attribute
+    root = ET.fromstring(svg)  # well-formed: nothing a name or the condition holds broke out of its attribute
     assert "&amp;" in svg and "\x07" not in svg
+    assert not [e for e in root.iter() if e.tag.rsplit("}", 1)[-1] == "b"], "markup in the condition became an element"
+    titles = [e.text or "" for e in root.iter() if e.tag.rsplit("}", 1)[-1] == "title"]
+    assert any("</title><b>" in t for t in titles)  # shown as text, where the student hovers
     assert ("n1.join", "n2") in {(e.src, e.dst) for e in drawing.edges}
 
 

@@ -174,3 +174,12 @@ def test_a_pipeline_edge_between_devices_is_drawn_as_a_copy():
         ("dec", "out:y", "", ()),
     ]
     assert [n.marks for n in drawing.nodes if n.kind == "call"] == [("target-accelerator",), ("target-cpu",), ("target-accelerator",), ("target-cpu",)]
+
+
+def test_the_comparisons_keys_use_the_drawings_own_colours_and_words():
+    from toolkit.render.legend import BOX_SWATCHES, key_html
+
+    key = key_html(("lost", "only-script"))
+    for mark in ("lost", "only-script"):
+        assert f"background:{BOX_SWATCHES[mark].fill};" in key and BOX_SWATCHES[mark].meaning in key
+    assert "only in the trace" not in key

@@ -79,8 +79,8 @@ class ParityCase:
 
 
 def parity_cases(zoo: dict) -> list[ParityCase]:
-    """Eight states of six drawings: depths, expansions, folds (repeats, library code with its
-    checks), closed if/loop blocks, a limit."""
+    """Ten states of six drawings: depths, expansions, folds (repeats, library code with its
+    checks; with a depth; library folds opened), closed if/loop blocks, a limit."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         torch.manual_seed(0)
@@ -109,6 +109,10 @@ def parity_cases(zoo: dict) -> list[ParityCase]:
             "folded": (DotOptions(), folds, None),
             "flow-closed": (DotOptions(collapsed=flow), folds, None),
             "limit5": (DotOptions(), folds, 5),
+            # depth together with folds (a closed module holding a fold), and library folds opened
+            # through `expanded` (the internals toggle): collapse.js's singleBox and boxFold paths
+            "depth1-folded": (DotOptions(depth=1), folds, None),
+            "library-open": (DotOptions(expanded=frozenset(f.key for f in folds if f.kind == "library")), folds, None),
         }
         cases.extend(ParityCase(f"{name} {state}", drawing, o, f, limit) for state, (o, f, limit) in states.items())
     return cases

@@ -25,7 +25,7 @@ def test_every_case_has_a_stored_browser_answer_for_its_current_input(cases):
 
 def test_python_assembles_the_dot_the_browser_assembled(cases):
     stored = read_fixture()
-    assert len(cases) == 48
+    assert len(cases) == 60
     for case in cases:
         _assert_same(case.python_dot(), stored[case.name], case.name)
 

@@ -262,6 +262,9 @@ def test_without_dot_the_static_picture_request_says_why(cell3, monkeypatch):
     reply = _reply(widget, {"type": "static-svg", "request": 1, "state": {}})
     assert "svg" not in reply
     assert "the Graphviz `dot` binary is not on PATH" in reply["error"] and "<GraphView MyCell3.forward" in reply["error"]
+    saved = widget._repr_mimebundle_()  # the saved output says why it holds no picture
+    assert "image/svg+xml" not in saved and "text/html" not in saved
+    assert saved["text/plain"].startswith("<GraphView MyCell3.forward") and "(no picture: the Graphviz `dot` binary" in saved["text/plain"]
 
 
 def test_a_missing_bundle_is_reported_to_the_front_end(cell3, tmp_path):

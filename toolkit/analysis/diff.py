@@ -132,15 +132,21 @@ def is_decided_by_configuration(g: Graph, node: Node) -> bool:
     are fixed when the module is built (or put in eval mode); every input takes the same path, so a
     trace that flattened them lost nothing. The condition (a loop's trip count too) is followed
     back through ``g``: constants and non-tensor attributes read from the module are configuration;
-    anything computed from an input, a parameter or a buffer is not.
+    anything computed from an input, a parameter or a buffer is not. A loop also goes on while its
+    body's first output holds (a ``break`` or a ``while`` condition is scripted there), so that
+    counts as deciding it too; ``for i in range(self.n)`` keeps a constant there.
     """
     if node.kind is NodeKind.IF:
-        deciding = node.inputs[:1]
+        deciding = list(node.inputs[:1])
     elif node.kind is NodeKind.LOOP:
-        deciding = node.inputs[:2]
+        deciding = list(node.inputs[:2])
+        if node.blocks and node.blocks[0].outputs:
+            deciding.append(node.blocks[0].outputs[0])
     else:
         return False
-    module_inputs = {v.name for v in g.inputs[:1] if not v.is_tensor}
+    # The module itself (a scripted method's `self`), whose attributes are its configuration; a
+    # scripted function's first argument is an input like any other.
+    module_inputs = {v.name for v in g.inputs[:1] if v.type.startswith("__torch__.")}
     pending, seen = list(deciding), set()
     while pending:
         name = pending.pop()

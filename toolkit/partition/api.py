@@ -25,7 +25,7 @@ from toolkit.analysis.partition.proposal import Proposal, Role, Target, propose
 from toolkit.analysis.partition.support import NodeInfo, Reason, SupportRule, UserSelection, as_rule, profile
 from toolkit.capture import Captured
 from toolkit.analysis.partition.plan_report import accelerator_name
-from toolkit.errors import FallbackError, PartitionError
+from toolkit.errors import FallbackError, PartitionError, message_first
 from toolkit.ir.model import Graph
 from toolkit.partition.apply import GeneratedSources, apply_proposal, generated_sources
 from toolkit.partition.backends import CompilerOptions, magnitude, max_abs_diff
@@ -285,6 +285,7 @@ def analyze_model(
     return PartitionPlan(proposal=proposal, device=str(resolved), profile=rule.label, notes=tuple(notes.lines))
 
 
+@message_first
 def trace(
     model: Any,
     example_inputs: Any,

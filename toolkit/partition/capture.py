@@ -101,19 +101,15 @@ def capture(model: Any, example_inputs: Any, **trace_kwargs: Any) -> Captured:
 def _failed(name: str, inputs: tuple, error: TracingError) -> TracingError:
     """The trace failure in the words torch-neuron users of this toolkit have read so far.
 
-    :func:`toolkit.capture.trace_failure_message` names neither the input shapes nor "the
-    arguments", which these messages have always said; until it can, this keeps both, in its
-    shape: the caller, what failed, torch's first line, the user's line, the fix.
+    :func:`toolkit.capture.trace_failure_message` does not name the input shapes, which these
+    messages have always said; until it can, this keeps them, in its shape: the caller, what
+    failed, torch's first line, the user's line, the fix. Keywords torch.jit.trace cannot take are
+    refused by :func:`toolkit.capture.trace` before tracing, with no cause: that error is kept.
     """
     cause = error.__cause__
     if cause is None:
         return error
     first_line = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
-    if isinstance(cause, TypeError) and "trace()" in str(cause):
-        return TracingError(
-            f"{CALLER}: torch.jit.trace rejected the arguments: {first_line}. Extra keyword arguments"
-            f" of {CALLER} go to torch.jit.trace. Fix: pass only its keyword arguments (check_trace, strict, ...)."
-        )
     return TracingError(
         f"{CALLER}: tracing {name} on example inputs {describe_inputs(inputs)} failed:"
         f" {type(cause).__name__}: {first_line}{user_location_text(cause)}."

@@ -31,7 +31,7 @@ import torch
 from torch import Tensor
 
 from toolkit import capture
-from toolkit.errors import DeviceError, PipelineError, TracingError
+from toolkit.errors import DeviceError, PipelineError, TracingError, message_first
 from toolkit.pipeline.convert import as_input, describe_inputs
 from toolkit.pipeline.devices import (
     BakedDeviceWarning,
@@ -403,6 +403,7 @@ def _mismatch(name: str, signature: inspect.Signature, args: Sequence[Any], kwar
     )
 
 
+@message_first
 def script(
     obj: Any,
     *,

@@ -50,7 +50,7 @@ from typing import Any
 
 import torch
 
-from toolkit.errors import DeviceError, PipelineError
+from toolkit.errors import DeviceError, PipelineError, message_first
 from toolkit.files import write_atomically
 from toolkit.pipeline.checks import LOOSE, first_difference
 from toolkit.pipeline.container import OpCall, OpSpec, Pipeline, PipelineInput, PipelineOutput
@@ -473,6 +473,7 @@ def _unused_device_note(target: torch.device, *, location: str, device: DeviceSp
     )
 
 
+@message_first
 def load(
     path: str | os.PathLike, device: DeviceSpec, *, name: str | None = None, allow_gpu_to_cpu: bool = False
 ) -> Pipeline:

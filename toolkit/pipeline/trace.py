@@ -34,7 +34,7 @@ from typing import Any, Callable
 import torch
 import torch.fx as fx
 
-from toolkit.errors import PipelineError, ScriptingError, ToolkitError
+from toolkit.errors import PipelineError, ScriptingError, ToolkitError, message_first
 from toolkit.pipeline.checks import first_difference
 from toolkit.pipeline.container import OpCall, OpSpec, Pipeline, PipelineInput, PipelineOutput
 from toolkit.pipeline.convert import as_input, describe
@@ -268,6 +268,7 @@ def _leaf_names(outputs: Any) -> tuple[str, ...]:
     return (_label(outputs),)
 
 
+@message_first
 def trace(fn: Callable[..., Any], *example_args: Any, **example_kwargs: Any) -> Pipeline:
     """Records ``fn``, which calls InferenceOps and TorchScript-able code, as a :class:`Pipeline`.
 

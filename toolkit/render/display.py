@@ -22,9 +22,10 @@ from toolkit.ir.build import method_code
 from toolkit.ir.model import Graph, Node, NodeKind
 from toolkit.render.code import code_html, numbered_text
 from toolkit.render.collapse import Collapse
-from toolkit.render.dot import assemble_dot, dot_statements
+from toolkit.render.dot import write_dot
 from toolkit.render.drawing import Drawing, build_drawing
 from toolkit.render.folds import Fold, all_folds
+from toolkit.render.legend import key_html
 from toolkit.render.mime import filter_bundle
 from toolkit.render.opening import level_name, open_options
 from toolkit.render.options import DotOptions
@@ -80,7 +81,7 @@ class GraphView:
     @cached_property
     def dot(self) -> str:
         """The DOT source."""
-        return assemble_dot(dot_statements(self.drawing, self.options, folds=self.folds), self.collapse).dot
+        return write_dot(self.drawing, self.options, collapse=self.collapse)
 
     def svg(self) -> str:
         """The laid-out SVG; raises :class:`MissingDependencyError` without Graphviz."""
@@ -103,15 +104,20 @@ class GraphView:
             parts.append(f"{control} prim::If/prim::Loop")
         return f"<GraphView {self.graph.name} ({self.graph.origin.value}): {', '.join(parts)}>"
 
-    def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, Any]:
-        bundle: dict[str, Any] = {"text/plain": self.summary()}
+    def picture_bundle(self, *, note: str = "", text: str | None = None) -> dict[str, Any]:
+        """The mime bundle of this picture: ``text`` (the summary by default) as ``text/plain``, the
+        SVG, and the same SVG as a sanitiser-proof image with ``note`` under it (what an untrusted
+        notebook shows); the text says why when there is no picture (no Graphviz)."""
+        bundle: dict[str, Any] = {"text/plain": self.summary() if text is None else text}
         try:
             bundle["image/svg+xml"] = self.svg()
-            # The same picture as a sanitiser-proof image: what an untrusted notebook shows.
-            bundle["text/html"] = picture_html(bundle["image/svg+xml"], title=self.summary(), note="")
+            bundle["text/html"] = picture_html(bundle["image/svg+xml"], title=self.summary(), note=note)
         except MissingDependencyError as exc:
             bundle["text/plain"] += f"\n(no picture: {exc})"
-        return filter_bundle(bundle, include, exclude)
+        return bundle
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, Any]:
+        return filter_bundle(self.picture_bundle(), include, exclude)
 
     def __repr__(self) -> str:
         return self.summary()
@@ -191,11 +197,7 @@ class CompareView:
                 return f"<pre style='white-space:pre-wrap'>{html.escape(error)}</pre>"
             return svg_or_note(view) + code.html()
 
-        legend = (
-            "<span style='background:#ffd6d6;padding:0 4px'>lost by the trace</span> "
-            "<span style='background:#ffe3c2;padding:0 4px'>only in the script</span> "
-            "<span style='background:#d6ecff;padding:0 4px'>only in the trace</span>"
-        )
+        legend = key_html(("lost", "only-script", "only-trace"))
         # The summary never pushes the graphs out of sight: a long one scrolls in its own box.
         return (
             "<div class='tst-compare'><div style='font:12px sans-serif;margin:4px 0'>"

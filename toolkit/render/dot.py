@@ -251,8 +251,10 @@ def assemble_dot(statements: DotStatements, collapse: Collapse, *, limit: int | 
 
 
 def write_dot(drawing: Drawing, options: DotOptions = DotOptions(), *, collapse: Collapse | None = None) -> str:
-    """DOT source for ``drawing`` drawn statically with ``options`` (``collapse``: already resolved)."""
-    return assemble_dot(dot_statements(drawing, options), collapse or Collapse(drawing, options)).dot
+    """DOT source for ``drawing`` drawn statically with ``options`` (``collapse``: already resolved,
+    with the folds it closes, whose boxes the statements must hold)."""
+    resolved = collapse or Collapse(drawing, options)
+    return assemble_dot(dot_statements(drawing, options, folds=resolved.folds), resolved).dot
 
 
 # ---------------------------------------------------------------------------------------------
@@ -405,7 +407,13 @@ def _branch_entries(drawing: Drawing, clusters: Mapping[str, Cluster]) -> tuple[
             key = clusters[key].parent
         if key and clusters[key].parent in decisions:
             branch_of[n.id] = key
-    fed_inside = {e.dst for e in drawing.edges if e.dst in branch_of and branch_of.get(e.src) == branch_of[e.dst]}
+    # A box is fed inside its block when an edge comes from anywhere within that block, nested
+    # clusters included (an inner if's join is fed from the inner blocks, not by the outer condition).
+    cluster_of = {n.id: n.cluster for n in drawing.nodes}
+    fed_inside = {
+        e.dst for e in drawing.edges
+        if e.dst in branch_of and (cluster_of.get(e.src, "") + "/").startswith(branch_of[e.dst] + "/")
+    }
     entries = []
 
     def lead(block: Cluster, into: str) -> None:

@@ -23,17 +23,10 @@ from toolkit.ir.exporting import ExportFailure
 from toolkit.ir.model import Graph, Node, NodeKind
 from toolkit.render.display import CodeView, GraphView
 from toolkit.render.mime import filter_bundle
+from toolkit.render.legend import key_html
 from toolkit.render.saved_picture import inline_svgs_as_images
 
 __all__ = ["ExportCompareView", "SideSummary", "side_summaries"]
-
-_LEGEND = (
-    ("#ffd6d6", "lost by the trace"),
-    ("#e4dcf5", "export needs torch.cond here"),
-    ("#d8f3dc", "kept by the export (torch.cond / while_loop / map)"),
-    ("#d6ecff", "only in the trace"),
-)
-
 
 @dataclass(frozen=True)
 class SideSummary:
@@ -81,9 +74,7 @@ class ExportCompareView:
         return "\n".join(lines)
 
     def html(self) -> str:
-        legend = " ".join(
-            f"<span style='background:{colour};padding:0 4px'>{html.escape(text)}</span>" for colour, text in _LEGEND
-        )
+        legend = key_html(("lost", "needs-cond", "kept", "only-trace"))
         table = "".join(
             f"<tr><td><b>{html.escape(r.side)}</b></td><td>{html.escape(r.keeps)}</td><td>{html.escape(r.loses)}</td></tr>"
             for r in self.rows

@@ -14,7 +14,7 @@ import html
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
-__all__ = ["BOX_SWATCHES", "EDGE_SWATCHES", "LEGEND_ID", "Swatch", "legend_statement"]
+__all__ = ["BOX_SWATCHES", "EDGE_SWATCHES", "LEGEND_ID", "Swatch", "key_html", "legend_statement"]
 
 LEGEND_ID = "__legend__"
 
@@ -52,6 +52,15 @@ EDGE_SWATCHES: dict[str, Swatch] = {
     "transfer": Swatch("#ffffff", "#c0392b", "copies a tensor between devices (the edge says which way, and how many bytes)"),
     "boundary": Swatch("#ffffff", "#6a4c93", "passes a tensor between segments on the same device (no copy)"),
 }
+
+
+def key_html(box_marks: Sequence[str]) -> str:
+    """An HTML line of swatches for ``box_marks``, in the drawings' own colours and words: the key a
+    comparison puts above its pictures, for every colour either side may show."""
+    return " ".join(
+        f"<span style='background:{BOX_SWATCHES[m].fill};padding:0 4px'>{html.escape(BOX_SWATCHES[m].meaning)}</span>"
+        for m in box_marks
+    )
 
 
 def legend_statement(box_marks: Iterable[str], edge_marks: Iterable[str], notes: Sequence[str] = ()) -> str:

@@ -48,7 +48,7 @@ from toolkit.render.svg import dot_to_svg
 from toolkit.widgets.assets import BUNDLE_NAME, LOADER_NAME, bundle_problem, read_asset, static_dir
 from toolkit.widgets.payload import WidgetLimits, compare_pairs, count_drawn, graph_payload, initial_options
 from toolkit.render.opening import LARGE_BOXES
-from toolkit.render.saved_picture import RERUN_NOTE, inline_svgs_as_images, picture_html
+from toolkit.render.saved_picture import RERUN_NOTE, inline_svgs_as_images
 
 __all__ = ["BundleHost", "CompareWidget", "GraphWidget", "WidgetSelectionError"]
 
@@ -416,10 +416,7 @@ class _StaticPicture:
                 note = "\n(too large for a static picture: open it in a live notebook)"
                 self._result = {"text/plain": self._summary + note}
             else:
-                self._result = dict(self._view._repr_mimebundle_())
-                self._result["text/plain"] = self._summary
-                if "image/svg+xml" in self._result:
-                    self._result["text/html"] = picture_html(self._result["image/svg+xml"], title=self._view.summary(), note=self._note)
+                self._result = self._view.picture_bundle(note=self._note, text=self._summary)
         except BaseException as exc:  # re-raised in the caller's thread by bundle()
             self._error = exc
 

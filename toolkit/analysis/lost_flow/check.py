@@ -71,7 +71,7 @@ from toolkit.analysis.lost_flow.findings import CATEGORIES, PROVEN, SUSPECTED, C
 from toolkit.analysis.lost_flow.lint import LintHit, decorated_forwards, lint_model
 from toolkit.analysis.lost_flow.python_state import GlobalsGuard
 from toolkit.analysis.lost_flow.localise import Evidence, entry_location, explain_divergence, suspected_findings
-from toolkit.errors import CheckOptionsError, MissingExampleInputsError, TracingError
+from toolkit.errors import CheckOptionsError, MissingExampleInputsError, TracingError, message_first
 from toolkit.ir import build
 from toolkit.ir.model import Graph, Node, NodeKind
 
@@ -347,6 +347,7 @@ class _Budget:
         return True
 
 
+@message_first
 def check_trace(
     model: Any,
     example_inputs: Any,

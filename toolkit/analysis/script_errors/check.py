@@ -40,7 +40,7 @@ from toolkit.analysis.script_errors.set_aside import (
     with_set_aside,
 )
 from toolkit.capture import script
-from toolkit.errors import NotTorchScriptError, ScriptingError, ViewOptionError
+from toolkit.errors import NotTorchScriptError, ScriptingError, ViewOptionError, message_first
 
 __all__ = ["ScriptReport", "SubmoduleVerdict", "check_script"]
 
@@ -116,6 +116,7 @@ class ScriptReport:
         return script_report_bundle(self, include=include, exclude=exclude)
 
 
+@message_first
 def check_script(model: Any, *, max_rounds: int = 12) -> ScriptReport:
     """Script ``model`` and report every construct that does not compile, with each submodule's verdict.
 
