@@ -189,6 +189,14 @@ def test_nested_ifs_merge_inner_into_outer():
     assert (inner.id, outer.id) in {(e.src, e.dst) for e in view.drawing.edges}
     add = next(n.id for n in view.drawing.nodes if n.op == "aten::add")
     assert [e.src for e in view.drawing.edges if e.dst == add] == [outer.id]
+    # The dashed leads: the inner join is fed inside the outer block, so no lead crosses the inner
+    # if from the outer condition; each condition leads only into its own blocks (or join).
+    ifs = {n.cluster: n.id for n in view.drawing.nodes if n.kind == "if"}
+    outer_condition = ifs[outer.cluster]
+    leads = [line.split(" [")[0].strip() for line in view.dot.splitlines() if 'class="flow"' in line]
+    assert leads and f'"{outer_condition}" -> "{inner.id}"' not in leads, leads
+    inner_condition = ifs[inner.cluster]
+    assert all(lead.startswith((f'"{outer_condition}" ->', f'"{inner_condition}" ->')) for lead in leads)
 
 
 def test_a_block_that_raises_gives_nothing_to_the_join():
